@@ -1,0 +1,25 @@
+"""msda_theory: mixed sample data augmentation as a loss-function regularizer.
+
+Park, Yun & Chun, "A Unified Analysis of Mixed Sample Data Augmentation: A Loss
+Function Perspective" (NeurIPS 2022). The notation follows theory.md.
+"""
+from msda_theory import masks
+from msda_theory.masks import CutMix, FMix, GMix, HMix, MaskSampler, Mixup
+from msda_theory.mix import MixAugment, MixCollate, MixRecord, mix, soft_labels
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CutMix",
+    "FMix",
+    "GMix",
+    "HMix",
+    "MaskSampler",
+    "MixAugment",
+    "MixCollate",
+    "MixRecord",
+    "Mixup",
+    "masks",
+    "mix",
+    "soft_labels",
+]

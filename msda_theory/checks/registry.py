@@ -1,0 +1,89 @@
+"""The registry of paper checks: one function per claim of theory.md section 9.
+
+A check is a function ``f(ctx: CheckContext) -> Measurement`` registered with
+``@check(...)``; it runs its experiment at the size ``ctx.quick`` asks for and
+returns the measured value with its uncertainty and a verdict. Check modules
+are ``msda_theory/checks/claim_*.py`` and are discovered by ``all_checks``.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+VERDICTS = ("holds", "fails", "inconclusive")
+SOURCES = ("paper", "derived")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may use: the mode, a seed (entry points seed, checks make generators) and an output folder."""
+
+    quick: bool = True
+    seed: int = 0
+    out_dir: Path = Path("figures")
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A fresh generator seeded with seed + offset."""
+        return torch.Generator().manual_seed(self.seed + offset)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A check's outcome: 'value' is human-readable and carries its uncertainty (± SE or CI)."""
+
+    value: str
+    verdict: str
+    method: str
+    details: dict[str, Any] = field(default_factory=dict)
+    discussion: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered claim: its id (e.g. '1', '3b'), text, source and the command that reproduces it."""
+
+    id: str
+    claim: str
+    source: str
+    command: str
+    func: Callable[[CheckContext], Measurement]
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def check(id: str, claim: str, source: str, command: str) -> Callable[[Callable[[CheckContext], Measurement]], Callable[[CheckContext], Measurement]]:
+    """Register ``func`` as the check of claim ``id``; source is 'paper' (quoted) or 'derived' (ours)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+
+    def register(func: Callable[[CheckContext], Measurement]) -> Callable[[CheckContext], Measurement]:
+        if id in _REGISTRY and _REGISTRY[id].func is not func:
+            raise ValueError(f"check {id!r} is registered twice")
+        _REGISTRY[id] = Check(id=id, claim=claim, source=source, command=command, func=func)
+        return func
+
+    return register
+
+
+def _sort_key(check_id: str) -> tuple[int, str]:
+    digits = "".join(c for c in check_id if c.isdigit())
+    return int(digits or 0), check_id
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, after importing each ``claim_*`` module, in claim order."""
+    package = importlib.import_module("msda_theory.checks")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("claim_"):
+            importlib.import_module(f"msda_theory.checks.{module.name}")
+    return sorted(_REGISTRY.values(), key=lambda c: _sort_key(c.id))

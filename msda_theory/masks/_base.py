@@ -1,0 +1,133 @@
+"""The mask-sampler protocol and the pieces every family shares (theory.md section 2).
+
+A mask law is anything with
+
+    sample(n, size, *, generator=None, device=None, dtype=torch.float32) -> (mask, lam)
+
+returning ``mask`` of shape (n, H, W) with values in [0, 1] (the weight on the
+first image, shared by channels) and ``lam = mask.mean((-2, -1))`` of shape (n,):
+the ratio actually shown. The rest of the toolkit (mixing, pixel weights,
+regularizers) needs nothing else, so a user law plugs in by implementing it.
+
+The built-in families draw a ratio lam0 ~ Beta(alpha, alpha) and then call
+``render(lam0, size, ...)``, which draws the remaining randomness (box centre,
+Gaussian centre, Fourier phases) and returns the masks for those ratios.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import torch
+from scipy.special import betaincinv
+
+Size = tuple[int, int]
+
+
+@runtime_checkable
+class MaskSampler(Protocol):
+    """Anything that draws mixing masks: the only interface the toolkit relies on."""
+
+    def sample(
+        self,
+        n: int,
+        size: Size,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+def check_size(size: Any) -> Size:
+    """Validate an image size (H, W) of positive ints and return it as a tuple."""
+    try:
+        h, w = (int(s) for s in size)
+        ok = all(int(s) == s for s in size)
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be a pair (H, W) of positive integers, got {size!r}") from None
+    if not ok or h <= 0 or w <= 0:
+        raise ValueError(f"size must be a pair (H, W) of positive integers, got {size!r}")
+    return h, w
+
+
+def check_count(n: Any) -> int:
+    """Validate a number of masks (a non-negative int)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+def check_alpha(alpha: float) -> float:
+    """Validate the Beta(alpha, alpha) parameter."""
+    if not isinstance(alpha, (int, float)) or not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
+    return float(alpha)
+
+
+def draw_beta(n: int, alpha: float, *, generator: torch.Generator | None) -> torch.Tensor:
+    """lam0 ~ Beta(alpha, alpha), shape (n,), float64, by inverting the Beta CDF.
+
+    Inversion keeps the randomness in the caller's torch generator (torch's own
+    Beta sampler does not take one): lam0 = I^{-1}_{alpha,alpha}(u), u ~ U[0, 1).
+    """
+    u = torch.rand(n, generator=generator, dtype=torch.float64)
+    return torch.from_numpy(betaincinv(alpha, alpha, u.numpy()))
+
+
+def draw_positions(n: int, length: int, *, generator: torch.Generator | None) -> torch.Tensor:
+    """Centres uniform over pixel positions 0..length-1, shape (n,), int64."""
+    return torch.randint(length, (n,), generator=generator)
+
+
+def finish(mask: torch.Tensor, device: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cast a (n, H, W) mask and return it with lam = mask.mean((-2, -1)) (style point 4)."""
+    mask = mask.to(device=device, dtype=dtype)
+    return mask, mask.mean((-2, -1))
+
+
+@dataclass(frozen=True)
+class BetaMaskFamily:
+    """Base of the built-in families: lam0 ~ Beta(alpha, alpha), then ``render``."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        check_alpha(self.alpha)
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The law's parameters, as written to JSON beside results."""
+        return asdict(self)
+
+    def sample(
+        self,
+        n: int,
+        size: Size,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw n masks (n, H, W) and their shown ratios lam = mean(mask), (n,)."""
+        n, size = check_count(n), check_size(size)
+        lam0 = draw_beta(n, self.alpha, generator=generator)
+        return self.render(lam0, size, generator=generator, device=device, dtype=dtype)
+
+    def render(
+        self,
+        lam0: torch.Tensor,
+        size: Size,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masks for given drawn ratios lam0 (n,): the family's geometry."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{self.name}({args})"

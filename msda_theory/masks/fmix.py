@@ -1,0 +1,73 @@
+"""FMix (Harris et al. 2020): a binarized low-frequency Fourier mask.
+
+A random complex spectrum Z(f) ~ N(0, 1) + i N(0, 1), scaled by
+1 / max(|f|, 1/max(H, W))^decay_power, is inverted to a real image g; the
+round(lam0 H W) pixels of largest g are set to 1 and the rest to 0, so that
+mean(M) matches the drawn ratio. The count is rounded stochastically,
+floor(lam0 H W + u) with u ~ U[0, 1), so E[count] = lam0 H W exactly (the
+official code flips a coin between ceil and floor). lam = mean(M) as always.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from msda_theory.masks._base import BetaMaskFamily, Size, finish
+
+
+def check_decay_power(decay_power: float) -> float:
+    """Validate FMix's spectral decay power (> 0)."""
+    if not isinstance(decay_power, (int, float)) or not np.isfinite(decay_power) or decay_power <= 0:
+        raise ValueError(f"decay_power must be a finite number > 0, got {decay_power!r}")
+    return float(decay_power)
+
+
+def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: torch.Generator | None) -> torch.Tensor:
+    """Real images g = irfft2(Z / max(|f|, 1/max(H, W))^decay_power), float64 (n, H, W)."""
+    h, w = size
+    fy = torch.fft.fftfreq(h, dtype=torch.float64)[:, None]
+    fx = torch.fft.rfftfreq(w, dtype=torch.float64)[None, :]
+    freq = torch.sqrt(fy**2 + fx**2)  # (H, W//2 + 1)
+    scale = 1.0 / freq.clamp_min(1.0 / max(h, w)) ** decay_power
+    re = torch.randn(n, *freq.shape, generator=generator, dtype=torch.float64)
+    im = torch.randn(n, *freq.shape, generator=generator, dtype=torch.float64)
+    return torch.fft.irfft2(torch.complex(re, im) * scale, s=(h, w))
+
+
+def binarize_top(values: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    """1 at the count[k] largest entries of values[k] (n, H, W), 0 elsewhere (float64)."""
+    n, h, w = values.shape
+    order = torch.argsort(values.reshape(n, -1), dim=1, descending=True)
+    ranks = torch.empty_like(order).scatter_(1, order, torch.arange(h * w).expand(n, -1))
+    return (ranks < count[:, None]).to(torch.float64).reshape(n, h, w)
+
+
+@dataclass(frozen=True)
+class FMix(BetaMaskFamily):
+    """Binary masks thresholding a random low-frequency image at the lam0 quantile."""
+
+    decay_power: float = 3.0
+    name = "fmix"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_decay_power(self.decay_power)
+
+    def render(
+        self,
+        lam0: torch.Tensor,
+        size: Size,
+        *,
+        generator: torch.Generator | None = None,
+        device: Any = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Top floor(lam0 H W + u) pixels of a low-frequency image are 1."""
+        n = lam0.shape[0]
+        g = low_frequency_images(n, size, self.decay_power, generator=generator)
+        u = torch.rand(n, generator=generator, dtype=torch.float64)
+        count = torch.floor(lam0.to(torch.float64) * size[0] * size[1] + u).to(torch.int64)
+        return finish(binarize_top(g, count), device, dtype)
