@@ -1,0 +1,89 @@
+"""The figure registry: every figure of ``msda-theory figures`` is a function here.
+
+A figure function ``f(ctx: FigureContext) -> list[Path]`` is registered with
+``@figure(name, title)`` in a module ``msda_theory/figures/fig_*.py``; it
+computes its data through the package, draws headless and saves with
+``save_figure`` (PNG, PDF and a JSON of data and config beside them).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+
+@dataclass(frozen=True)
+class FigureContext:
+    """Where to write, how big to compute (quick: CI/tiny sizes), and the seed."""
+
+    out_dir: Path = Path("figures")
+    quick: bool = True
+    seed: int = 0
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A fresh generator seeded with seed + offset."""
+        return torch.Generator().manual_seed(self.seed + offset)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    title: str
+    func: Callable[[FigureContext], list[Path]]
+
+
+_REGISTRY: dict[str, Figure] = {}
+
+
+def figure(name: str, title: str) -> Callable[[Callable[[FigureContext], list[Path]]], Callable[[FigureContext], list[Path]]]:
+    """Register a figure function under ``name``."""
+
+    def register(func: Callable[[FigureContext], list[Path]]) -> Callable[[FigureContext], list[Path]]:
+        _REGISTRY[name] = Figure(name=name, title=title, func=func)
+        return func
+
+    return register
+
+
+def all_figures() -> list[Figure]:
+    """Every registered figure, after importing each ``fig_*`` module, sorted by name."""
+    package = importlib.import_module("msda_theory.figures")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("fig_"):
+            importlib.import_module(f"msda_theory.figures.{module.name}")
+    return sorted(_REGISTRY.values(), key=lambda f: f.name)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().tolist()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def save_figure(fig: plt.Figure, out_dir: Path, name: str, *, data: dict[str, Any], config: dict[str, Any]) -> list[Path]:
+    """Write out_dir/name.png, name.pdf and name.json ({"config", "data"}); close the figure."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{name}.png", out_dir / f"{name}.pdf", out_dir / f"{name}.json"]
+    fig.savefig(paths[0], dpi=130, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    paths[2].write_text(json.dumps({"config": _jsonable(config), "data": _jsonable(data)}, indent=1) + "\n")
+    return paths
