@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -27,7 +28,7 @@ def sampler_from_args(args: argparse.Namespace, strategy: str | None = None) -> 
     if name not in masks.FAMILIES:
         raise ValueError(f"unknown strategy {name!r}; choose one of: {', '.join(masks.FAMILIES)}")
     given = {"alpha": args.alpha, "r": args.r, "decay_power": args.decay_power}
-    fields = masks.FAMILIES[name].__dataclass_fields__
+    fields = {f.name for f in dataclasses.fields(masks.FAMILIES[name])}
     return masks.get(name, **{k: v for k, v in given.items() if k in fields})
 
 

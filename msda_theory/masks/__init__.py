@@ -7,6 +7,7 @@ Every sampler has ``sample(n, size, *, generator=None) -> (mask, lam)`` with
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from msda_theory.masks._base import BetaMaskFamily, MaskSampler, Size, check_size, draw_beta
@@ -38,7 +39,7 @@ def get(name: str, **params: Any) -> BetaMaskFamily:
         known = ", ".join(FAMILIES)
         raise ValueError(f"unknown strategy {name!r}; choose one of: {known}")
     cls = FAMILIES[key]
-    allowed = set(cls.__dataclass_fields__)
+    allowed = {f.name for f in fields(cls)}
     extra = sorted(set(params) - allowed)
     if extra:
         raise ValueError(f"{key} takes parameters {sorted(allowed)}, got unexpected {extra}")

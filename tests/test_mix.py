@@ -1,0 +1,118 @@
+"""mix(): the mixed pair and label of theory.md section 2, for any sampler."""
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.utils.data import DataLoader, TensorDataset
+
+from msda_theory import masks
+from msda_theory.mix import MixAugment, MixCollate, mix, partners, soft_labels
+
+
+def gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+class HalfAndHalf:
+    """A tiny user-defined mask law: left half from the first image, right half from the partner."""
+
+    def sample(self, n, size, *, generator=None, device=None, dtype=torch.float32):
+        h, w = size
+        mask = torch.zeros(n, h, w, dtype=dtype, device=device)
+        mask[:, :, : w // 2] = 1.0
+        return mask, mask.mean((-2, -1))
+
+
+@given(
+    name=st.sampled_from(list(masks.FAMILIES)),
+    b=st.integers(1, 7),
+    mode=st.sampled_from(["batch", "elem"]),
+    pairing=st.sampled_from(["flip", "perm"]),
+    smoothing=st.sampled_from([0.0, 0.1]),
+    seed=st.integers(0, 1000),
+)
+def test_mixed_pair_matches_definition(name, b, mode, pairing, smoothing, seed):
+    x = torch.rand(b, 3, 6, 5, generator=gen(seed), dtype=torch.float64)
+    y = torch.randint(4, (b,), generator=gen(seed + 1))
+    x_before, y_before = x.clone(), y.clone()
+    out, y_soft, rec = mix(x, y, masks.get(name), num_classes=4, mode=mode, pairing=pairing,
+                           label_smoothing=smoothing, generator=gen(seed + 2))
+    assert torch.equal(x, x_before) and torch.equal(y, y_before)  # caller's tensors untouched
+    assert rec.mask.shape == ((1 if mode == "batch" else b), 6, 5)
+    assert torch.equal(torch.sort(rec.partner).values, torch.arange(b))
+    m = rec.mask[:, None]
+    assert torch.allclose(out, m * x + (1 - m) * x[rec.partner], atol=1e-12)
+    rows = soft_labels(y, 4, smoothing).double()
+    lam = rec.lam.double()[:, None]
+    assert torch.allclose(y_soft.double(), lam * rows + (1 - lam) * rows[rec.partner], atol=1e-6)
+    assert torch.allclose(y_soft.sum(1), torch.ones(b, dtype=y_soft.dtype), atol=1e-6)
+    assert torch.allclose(rec.lam, rec.mask.mean((-2, -1)).expand(b))
+
+
+def test_flip_pairs_i_with_b_minus_1_minus_i_and_odd_middle_with_itself():
+    assert partners(5, "flip").tolist() == [4, 3, 2, 1, 0]
+    x = torch.rand(1, 1, 4, 4)
+    out, y_soft, rec = mix(x, torch.tensor([2]), masks.CutMix(), num_classes=3)
+    assert torch.allclose(out, x) and rec.partner.tolist() == [0]
+    assert torch.allclose(y_soft, torch.tensor([[0.0, 0.0, 1.0]]))
+
+
+def test_probability_rows_and_user_law():
+    x = torch.rand(4, 2, 3, 4)
+    y = torch.softmax(torch.randn(4, 3), 1)
+    out, y_soft, rec = mix(x, y, HalfAndHalf())
+    assert torch.allclose(out[0, :, :, :2], x[0, :, :, :2]) and torch.allclose(out[0, :, :, 2:], x[3, :, :, 2:])
+    assert torch.allclose(y_soft, 0.5 * y + 0.5 * y.flip(0))
+
+
+def test_elem_mode_draws_one_mask_per_image():
+    out, _, rec = mix(torch.rand(6, 1, 8, 8), torch.arange(6), masks.CutMix(), num_classes=6, mode="elem", generator=gen(3))
+    assert rec.mask.shape == (6, 8, 8) and len(set(rec.lam.tolist())) > 1
+
+
+def test_same_generator_same_mix():
+    x, y = torch.rand(8, 3, 8, 8), torch.arange(8)
+    a = mix(x, y, masks.GMix(), num_classes=8, mode="elem", pairing="perm", generator=gen(4))
+    b = mix(x, y, masks.GMix(), num_classes=8, mode="elem", pairing="perm", generator=gen(4))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[2].partner, b[2].partner)
+
+
+def test_module_wrapper_train_and_eval():
+    aug = MixAugment(masks.Mixup(), num_classes=3, generator=gen(5))
+    x, y = torch.rand(4, 1, 5, 5), torch.tensor([0, 1, 2, 0])
+    out, y_soft = aug(x, y)
+    assert aug.last_record is not None and not torch.equal(out, x)
+    aug.eval()
+    out, rows = aug(x, y)
+    assert torch.equal(out, x) and torch.equal(rows, soft_labels(y, 3))
+
+
+def test_collate_fn_in_a_dataloader():
+    data = TensorDataset(torch.rand(10, 1, 6, 6), torch.arange(10) % 3)
+    loader = DataLoader(data, batch_size=4, collate_fn=MixCollate(masks.HMix(), num_classes=3, seed=0))
+    batches = list(loader)
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    assert all(torch.allclose(b[1].sum(1), torch.ones(len(b[1]))) for b in batches)
+    again = list(DataLoader(data, batch_size=4, collate_fn=MixCollate(masks.HMix(), num_classes=3, seed=0)))
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, again))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(x=torch.rand(2, 4, 4), y=torch.tensor([0, 1])), r"x must be a floating tensor \(B, C, H, W\), got torch.Size\(\[2, 4, 4\]\)"),
+        (dict(x=torch.zeros(2, 1, 4, 4, dtype=torch.long), y=torch.tensor([0, 1])), r"x must be a floating tensor"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1, 2])), r"y must be a tensor with one label per image \(2\)"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), num_classes=None), r"num_classes is required when labels are class indices"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 5])), r"class indices must lie in \[0, 3\), got range \[0, 5\]"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([[0.5, 0.6], [1.0, 0.0]]), num_classes=None), r"label rows must be non-negative and sum to 1"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), mode="pair"), r"mode must be one of \('batch', 'elem'\), got 'pair'"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), pairing="random"), r"pairing must be one of \('flip', 'perm'\), got 'random'"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), label_smoothing=1.0), r"label_smoothing must be in \[0, 1\), got 1.0"),
+        (dict(x=torch.rand(0, 1, 4, 4), y=torch.zeros(0, dtype=torch.long)), r"x must hold at least one image"),
+    ],
+)
+def test_bad_input_messages(kwargs, message):
+    kwargs.setdefault("num_classes", 3)
+    with pytest.raises(ValueError, match=message):
+        mix(kwargs.pop("x"), kwargs.pop("y"), masks.Mixup(), **kwargs)
