@@ -28,6 +28,8 @@ def check_decay_power(decay_power: float) -> float:
 def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: torch.Generator | None) -> torch.Tensor:
     """Real images g = irfft2(Z / max(|f|, 1/max(H, W))^decay_power), float64 (n, H, W)."""
     h, w = size
+    if n == 0:  # the FFT backend rejects empty batches
+        return torch.zeros(0, h, w, dtype=torch.float64)
     fy = torch.fft.fftfreq(h, dtype=torch.float64)[:, None]
     fx = torch.fft.rfftfreq(w, dtype=torch.float64)[None, :]
     freq = torch.sqrt(fy**2 + fx**2)  # (H, W//2 + 1)
