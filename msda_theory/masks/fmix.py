@@ -42,7 +42,7 @@ def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: t
 def binarize_top(values: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
     """1 at the count[k] largest entries of values[k] (n, H, W), 0 elsewhere (float64)."""
     n, h, w = values.shape
-    order = torch.argsort(values.reshape(n, -1), dim=1, descending=True)
+    order = torch.argsort(values.reshape(n, h * w), dim=1, descending=True)
     ranks = torch.empty_like(order).scatter_(1, order, torch.arange(h * w).expand(n, -1))
     return (ranks < count[:, None]).to(torch.float64).reshape(n, h, w)
 
