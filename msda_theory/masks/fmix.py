@@ -40,11 +40,17 @@ def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: t
 
 
 def binarize_top(values: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
-    """1 at the count[k] largest entries of values[k] (n, H, W), 0 elsewhere (float64)."""
+    """1 at the count[k] largest entries of values[k] (n, H, W), 0 elsewhere (float64).
+
+    Thresholds each image at its count-th largest value (ties have probability
+    zero for these continuous values).
+    """
     n, h, w = values.shape
-    order = torch.argsort(values.reshape(n, h * w), dim=1, descending=True)
-    ranks = torch.empty_like(order).scatter_(1, order, torch.arange(h * w).expand(n, -1))
-    return (ranks < count[:, None]).to(torch.float64).reshape(n, h, w)
+    flat = values.reshape(n, h * w)
+    top = torch.sort(flat, dim=1, descending=True).values  # (n, H W)
+    threshold = top.gather(1, (count - 1).clamp(0, h * w - 1)[:, None])  # (n, 1)
+    keep = (flat >= threshold) & (count[:, None] > 0)
+    return keep.to(torch.float64).reshape(n, h, w)
 
 
 @dataclass(frozen=True)

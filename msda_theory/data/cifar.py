@@ -1,0 +1,167 @@
+"""CIFAR-10 and CIFAR-100, read from the "python version" archive or its extracted folder.
+
+Each batch file is a pickle of a dict with ``data``, uint8 (N, 3072) holding
+the R, G and B planes of 32x32 images, and a label list (``labels`` for
+CIFAR-10, ``fine_labels`` for CIFAR-100). Keys are bytes in the official
+files (pickled by Python 2); str keys are accepted too. Pickles are read with
+:func:`safe_unpickle`, so a file cannot run code. Nothing is cached on disk.
+"""
+from __future__ import annotations
+
+import os
+import tarfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._dataset import Dataset, check_counts, check_labels, check_split, unit_float
+from .safe_pickle import safe_unpickle
+
+
+@dataclass(frozen=True)
+class CifarLayout:
+    """Where one CIFAR variant keeps its files and labels."""
+
+    name: str
+    title: str
+    archive: str
+    folder: str
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+    meta: str
+    names_key: str
+    label_key: str
+    num_classes: int
+
+
+CIFAR10 = CifarLayout(
+    "cifar10", "CIFAR-10", "cifar-10-python.tar.gz", "cifar-10-batches-py",
+    tuple(f"data_batch_{k}" for k in range(1, 6)), ("test_batch",),
+    "batches.meta", "label_names", "labels", 10,
+)
+CIFAR100 = CifarLayout(
+    "cifar100", "CIFAR-100", "cifar-100-python.tar.gz", "cifar-100-python",
+    ("train",), ("test",), "meta", "fine_label_names", "fine_labels", 100,
+)
+_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
+
+
+def _how_to_get(layout: CifarLayout) -> str:
+    """The one-line hint on where to get a CIFAR archive."""
+    return (
+        f"download {layout.archive} (python version) from {_URL} "
+        "and pass root=DIR holding it or its extracted folder"
+    )
+
+
+def locate_cifar(layout: CifarLayout, root: str | os.PathLike | None) -> Path:
+    """Return the archive or batch folder found from ``root``, or raise FileNotFoundError.
+
+    Tried in order: ``root`` itself if it is a file (the archive), ``root/ARCHIVE``,
+    ``root/FOLDER``, and ``root`` itself if it holds the first batch file.
+    """
+    if root is None:
+        raise FileNotFoundError(f"{layout.title} has no default location; {_how_to_get(layout)}")
+    root = Path(root)
+    if root.is_file():
+        return root
+    if (root / layout.archive).is_file():
+        return root / layout.archive
+    for folder in (root / layout.folder, root):
+        if (folder / layout.train[0]).is_file() or (folder / layout.test[0]).is_file():
+            return folder
+    tried = ", ".join(map(str, (root / layout.archive, root / layout.folder, root / layout.train[0])))
+    raise FileNotFoundError(f"{layout.title} not found (tried: {tried}); {_how_to_get(layout)}")
+
+
+def _read_archive(path: Path, members: list[str]) -> dict[str, bytes]:
+    """Return the bytes of the wanted ``members`` of a tar archive, reading it in one pass."""
+    wanted, found = set(members), dict[str, bytes]()
+    try:
+        with tarfile.open(path, "r|*") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                if member.isfile() and name in wanted:
+                    found[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"corrupt archive {path}: {' '.join(str(exc).split())}") from None
+    return found
+
+
+def _read_files(source: Path, layout: CifarLayout, names: list[str]) -> dict[str, tuple[str, bytes]]:
+    """Map each file name to (name for messages, bytes), from an archive or a folder."""
+    if source.is_file():
+        members = {name: f"{layout.folder}/{name}" for name in names}
+        blobs = _read_archive(source, list(members.values()))
+        return {n: (f"{source}:{m}", blobs[m]) for n, m in members.items() if m in blobs}
+    return {n: (str(source / n), (source / n).read_bytes()) for n in names if (source / n).is_file()}
+
+
+def _entry(batch: Any, key: str, source: str) -> Any:
+    """Return ``batch[key]``, trying the bytes key first (Python 2 pickles), then str."""
+    if not isinstance(batch, dict):
+        raise ValueError(f"bad CIFAR file {source}: expected a dict, got {type(batch).__name__}")
+    for k in (key.encode(), key):
+        if k in batch:
+            return batch[k]
+    raise ValueError(f"bad CIFAR file {source}: no {key!r} entry")
+
+
+def parse_batch(batch: Any, layout: CifarLayout, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check one unpickled batch and return images uint8 (N, 3, 32, 32) and labels int64 (N,)."""
+    data = _entry(batch, "data", source)
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise ValueError(f"bad data in {source}: expected uint8 array (N, 3072), got {got}")
+    labels = np.asarray(_entry(batch, layout.label_key, source))
+    if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
+        raise ValueError(
+            f"bad {layout.label_key} in {source}: expected a list of integers, got {labels.dtype} {labels.shape}"
+        )
+    check_counts(len(data), len(labels), source)
+    labels = check_labels(labels.astype(np.int64), layout.num_classes, source)
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def parse_class_names(meta: Any, layout: CifarLayout, source: str) -> tuple[str, ...]:
+    """Return the class names stored in the meta file, decoded to str."""
+    stored = _entry(meta, layout.names_key, source)
+    names = tuple(n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in stored)
+    if len(names) != layout.num_classes:
+        raise ValueError(f"bad {layout.names_key} in {source}: {len(names)} names, expected {layout.num_classes}")
+    return names
+
+
+def load_cifar(layout: CifarLayout, root: str | os.PathLike | None, split: str = "train") -> Dataset:
+    """Load a CIFAR split as ``x = data.reshape(N, 3, 32, 32) / 255`` with its labels.
+
+    Args:
+        layout: ``CIFAR10`` or ``CIFAR100``.
+        root: the archive, a folder holding it or its extracted folder, or the
+            extracted folder itself (required: there is no default location).
+        split: ``"train"`` (50000 samples) or ``"test"`` (10000).
+    """
+    check_split(split)
+    source = locate_cifar(layout, root)
+    names = list(layout.train if split == "train" else layout.test)
+    files = _read_files(source, layout, names + [layout.meta])
+    missing = [n for n in names if n not in files]
+    if missing:
+        raise ValueError(f"{source} lacks {layout.title} file(s) {', '.join(missing)}")
+    parts = [parse_batch(safe_unpickle(files[n][1], files[n][0]), layout, files[n][0]) for n in names]
+    classes = None
+    if layout.meta in files:
+        where, blob = files[layout.meta]
+        classes = parse_class_names(safe_unpickle(blob, where), layout, where)
+    return Dataset(
+        x=unit_float(np.concatenate([images for images, _ in parts])),
+        y=torch.from_numpy(np.concatenate([labels for _, labels in parts])),
+        num_classes=layout.num_classes,
+        name=layout.name,
+        split=split,
+        classes=classes,
+    )

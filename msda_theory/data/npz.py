@@ -1,0 +1,99 @@
+"""User data sets stored as ``.npz`` arrays (the ``npz:PATH`` name).
+
+The file holds ``x``, images (N, H, W) or (N, C, H, W), and ``y``, integer
+labels (N,) >= 0; optionally ``x_test`` and ``y_test`` for ``split="test"``.
+uint8 pixels are divided by 255; float pixels must already lie in [0, 1].
+``num_classes = 1 + max`` over every label array in the file, so both splits
+agree. Read with ``allow_pickle=False``: the file cannot run code.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._dataset import Dataset, check_counts, check_labels, check_split, unit_float
+
+_KEYS = {"train": ("x", "y"), "test": ("x_test", "y_test")}
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Return every array of the npz archive ``path`` (no pickles)."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"npz data set not found (tried: {path}); pass npz:PATH naming a .npz file "
+            "with arrays x (N, H, W) or (N, C, H, W) and y (N,)"
+        )
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not an npz archive of x and y")
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"cannot read npz file {path}: {' '.join(str(exc).split())}") from None
+
+
+def _images(x: np.ndarray, source: str) -> torch.Tensor:
+    """Return ``x`` as float32 (N, C, H, W) in [0, 1]: uint8 / 255, float as is."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{source} must have shape (N, H, W) or (N, C, H, W), got {x.shape}")
+    if x.ndim == 3:
+        x = x[:, None]  # (N, H, W) -> (N, 1, H, W)
+    if x.dtype == np.uint8:
+        return unit_float(x)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{source} must be uint8 or float, got {x.dtype}")
+    if x.size and not np.isfinite(x).all():
+        raise ValueError(f"{source} holds non-finite values")
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(
+            f"{source} has values outside [0, 1] (min {x.min():g}, max {x.max():g}); "
+            "rescale it or store uint8"
+        )
+    return torch.from_numpy(x.astype(np.float32))
+
+
+def _count_classes(arrays: dict[str, np.ndarray], path: Path) -> int:
+    """Return ``1 + max`` over the integer label arrays ``y`` and ``y_test`` present."""
+    maxima = [
+        int(arrays[key].max()) for key in ("y", "y_test")
+        if key in arrays and arrays[key].size and arrays[key].dtype.kind in "iu"
+    ]
+    if not maxima:
+        raise ValueError(f"npz file {path} holds no integer labels")
+    return 1 + max(maxima)
+
+
+def load_npz(path: str | os.PathLike, split: str = "train") -> Dataset:
+    """Load ``x``/``y`` (train) or ``x_test``/``y_test`` (test) from an npz file.
+
+    Args:
+        path: the ``.npz`` file.
+        split: ``"train"`` reads ``x`` and ``y``; ``"test"`` reads ``x_test``
+            and ``y_test`` and is an error where the file lacks them.
+    """
+    check_split(split)
+    path = Path(path)
+    arrays = _read_arrays(path)
+    x_key, y_key = _KEYS[split]
+    for key in (x_key, y_key):
+        if key not in arrays:
+            held = ", ".join(sorted(arrays)) or "nothing"
+            raise ValueError(f"npz file {path} has no {key!r} array (it holds: {held})")
+    y = arrays[y_key]
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise ValueError(f"{y_key} in {path} must be integer labels (N,), got {y.dtype} {y.shape}")
+    if len(y) == 0:
+        raise ValueError(f"npz file {path} holds no samples in {y_key!r}")
+    x = _images(arrays[x_key], f"{x_key} in {path}")
+    check_counts(len(x), len(y), f"npz file {path}")
+    num_classes = _count_classes(arrays, path)
+    labels = check_labels(y, num_classes, f"{y_key} in {path}")
+    return Dataset(
+        x=x, y=torch.from_numpy(labels), num_classes=num_classes,
+        name=f"npz:{path}", split=split, classes=None,
+    )
