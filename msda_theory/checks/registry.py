@@ -75,6 +75,16 @@ def check(id: str, claim: str, source: str, command: str) -> Callable[[Callable[
     return register
 
 
+def _register_import_failure(module: str, err: Exception) -> None:
+    message = f"{type(err).__name__}: {err}"
+
+    def crashed(ctx: CheckContext) -> Measurement:
+        raise RuntimeError(f"module {module} failed to import: {message}")
+
+    _REGISTRY[module] = Check(id=module, claim=f"(checks of {module})", source="derived",
+                              command="msda-theory check", func=crashed)
+
+
 def _sort_key(check_id: str) -> tuple[int, str]:
     digits = "".join(c for c in check_id if c.isdigit())
     return int(digits or 0), check_id
@@ -85,5 +95,8 @@ def all_checks() -> list[Check]:
     package = importlib.import_module("msda_theory.checks")
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.startswith("claim_"):
-            importlib.import_module(f"msda_theory.checks.{module.name}")
+            try:
+                importlib.import_module(f"msda_theory.checks.{module.name}")
+            except Exception as err:  # a broken module is reported as a crashed check, not a crashed run
+                _register_import_failure(module.name, err)
     return sorted(_REGISTRY.values(), key=lambda c: _sort_key(c.id))
