@@ -32,7 +32,7 @@ def ratio_statistics(name: str, n: int, *, generator: torch.Generator) -> dict[s
     command="msda-theory check --only 1",
 )
 def shown_ratio(ctx: CheckContext) -> Measurement:
-    n = 20_000 if ctx.quick else 200_000
+    n = 5_000 if ctx.quick else 200_000
     stats = {name: ratio_statistics(name, n, generator=ctx.generator(k)) for k, name in enumerate(masks.FAMILIES)}
     exact = all(s["max_abs_lam_minus_mask_mean"] == 0.0 for s in stats.values())
     z = {name: (s["mean_lam"] - 0.5) / s["se_lam"] for name, s in stats.items()}

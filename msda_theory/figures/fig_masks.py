@@ -43,15 +43,15 @@ def draw_mask_examples(out_dir: Path, *, strategies: Sequence[str] = masks.PAPER
     fig, axes = plt.subplots(2, cols, figsize=(2.6 * cols, 4.4))
     for ax in axes.ravel():
         ax.set_xticks([]), ax.set_yticks([])
-    axes[0, 0].imshow(x1.permute(1, 2, 0)), axes[0, 0].set_title("image 1")
-    axes[0, 1].imshow(x2.permute(1, 2, 0)), axes[0, 1].set_title("image 2")
+    axes[0, 0].imshow(x1.permute(1, 2, 0).numpy()), axes[0, 0].set_title("image 1")
+    axes[0, 1].imshow(x2.permute(1, 2, 0).numpy()), axes[0, 1].set_title("image 2")
     axes[1, 0].axis("off"), axes[1, 1].axis("off")
     for k, (name, (m, shown)) in enumerate(examples.items(), start=2):
         mixed = m * x1 + (1 - m) * x2
-        axes[0, k].imshow(mixed.permute(1, 2, 0).clamp(0, 1))
+        axes[0, k].imshow(mixed.permute(1, 2, 0).clamp(0, 1).numpy())
         label = f"{name} (r={r:g})" if name == "hmix" else name
         axes[0, k].set_title(f"{label}\nλ = mean(M) = {shown:.3f}", fontsize=9)
-        axes[1, k].imshow(m, cmap="gray", vmin=0, vmax=1)
+        axes[1, k].imshow(m.numpy(), cmap="gray", vmin=0, vmax=1)
         axes[1, k].set_title("mask M (white = image 1)", fontsize=8)
     fig.suptitle(f"MSDA examples at drawn λ0 = {lam:g} (Park et al. 2022, Fig. 3 analogue)")
     data = {name: {"lam_shown": shown} for name, (_, shown) in examples.items()}
