@@ -1,0 +1,64 @@
+"""``msda-theory decompose``: L_msda = L_std + R1 + R2 + R3 + remainder for a model on a data set, as JSON.
+
+For ``--loss bce`` on a multi-class data set the binary task is y < K / 2
+(target 1 for the first half of the classes).
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from msda_theory import models
+from msda_theory.cli._common import add_strategy_arguments, generator_from_seed, sampler_from_args, write_json
+from msda_theory.data import load
+from msda_theory.regularizers import decompose
+from msda_theory.regularizers.experiments import binary_labels
+
+NAME = "decompose"
+HELP = "decompose the MSDA loss into L_std + R1 + R2 + R3 + remainder (JSON)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", default="digits", help="digits, fashion-mnist or npz:PATH (default digits)")
+    parser.add_argument("--subset", type=int, default=64, help="use the first N images (default 64)")
+    parser.add_argument("--model", default="mlp", choices=("linear", "mlp", "cnn"), help="architecture (default mlp)")
+    parser.add_argument("--activation", default="softplus", help="activation of mlp/cnn (default softplus)")
+    parser.add_argument("--checkpoint", default=None, help="load trained weights (needs msda_theory.train)")
+    parser.add_argument("--loss", default="ce", choices=("ce", "bce", "mse"), help="loss family (default ce)")
+    add_strategy_arguments(parser, default="mixup")
+    parser.add_argument("--weights", default="mc", choices=("exact", "mc"), help="pixel weights (default mc)")
+    parser.add_argument("--estimator", default="moment", choices=("moment", "direct"), help="default moment")
+    parser.add_argument("--n-masks", type=int, default=64, help="draws per image (default 64)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", required=True, help="output JSON path")
+
+
+def _model(args: argparse.Namespace, in_shape: tuple[int, int, int], k: int) -> torch.nn.Module:
+    if args.checkpoint is not None:
+        try:
+            from msda_theory.train import load_checkpoint  # type: ignore[attr-defined]
+        except ImportError:
+            raise ValueError("checkpoints need msda_theory.train (load_checkpoint)") from None
+        return load_checkpoint(args.checkpoint).double().eval()
+    return models.build(args.model, in_shape, k, activation=args.activation).double().eval()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.subset < 2:
+        raise ValueError(f"--subset must be at least 2, got {args.subset}")
+    torch.manual_seed(args.seed)
+    data = load(args.data)
+    x, y = data.x[: args.subset].double(), data.y[: args.subset]
+    if args.loss == "bce":
+        y, k = binary_labels(y, data.num_classes).double(), 1
+    else:
+        k = data.num_classes
+    model = _model(args, tuple(x.shape[1:]), k)
+    result = decompose(model, x, y, sampler_from_args(args), loss=args.loss, weights=args.weights,
+                       estimator=args.estimator, n_masks=args.n_masks, generator=generator_from_seed(args.seed))
+    payload = result.as_dict()
+    payload["config"].update(data=args.data, subset=args.subset, model=args.model, seed=args.seed,
+                             binary_task="y < K/2" if args.loss == "bce" else None)
+    write_json(args.json, payload)
+    return 0

@@ -1,0 +1,42 @@
+"""Figures of the decomposition: Taylor slopes (claim 5) and L_msda tracking along training (claim 7)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from msda_theory.figures.registry import FigureContext, figure, save_figure
+from msda_theory.regularizers.experiments import taylor_slopes, tracking_runs
+
+
+@figure("taylor_slopes", "|remainder| of the decomposition versus the perturbation scale t (slope 3)")
+def taylor_slopes_figure(ctx: FigureContext) -> list[Path]:
+    result = taylor_slopes(quick=ctx.quick, seed=ctx.seed)
+    ts = np.asarray(result["ts"])
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    for ax, loss in zip(axes, ("ce", "bce")):
+        for row in (r for r in result["rows"] if r["loss"] == loss):
+            ax.loglog(ts, np.abs(row["remainder"]), "o-", label=f"{row['family']} (slope {row['slope']:.2f})")
+        ref = np.abs(result["rows"][0]["remainder"][0]) * (ts / ts[0]) ** 3
+        ax.loglog(ts, ref, "k--", lw=0.8, label="slope 3")
+        ax.set(title=f"loss {loss}", xlabel="t")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("|remainder(t)|")
+    slopes = [r["slope"] for r in result["rows"]]
+    assert all(np.isfinite(slopes)), "every slope must be finite"
+    return save_figure(fig, ctx.out_dir, "taylor_slopes", data=result, config={"quick": ctx.quick, "seed": ctx.seed})
+
+
+@figure("msda_loss_tracking", "L_msda and L_std + R1 + R2 + R3 along MSDA training, per family")
+def msda_loss_tracking_figure(ctx: FigureContext) -> list[Path]:
+    runs = tracking_runs(quick=ctx.quick, seed=ctx.seed)
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 3.2), sharey=True)
+    for ax, (family, run) in zip(np.atleast_1d(axes), runs.items()):
+        ax.plot(run["epoch"], run["l_msda"], "o-", label="L_msda")
+        ax.plot(run["epoch"], run["approx"], "x--", label="L_std + R1 + R2 + R3")
+        ax.set(title=family, xlabel="epoch")
+        ax.legend(fontsize=7)
+    np.atleast_1d(axes)[0].set_ylabel("loss")
+    assert all(len(r["l_msda"]) == len(r["approx"]) for r in runs.values())
+    return save_figure(fig, ctx.out_dir, "msda_loss_tracking", data=runs, config={"quick": ctx.quick, "seed": ctx.seed})

@@ -1,0 +1,176 @@
+"""L_msda = L_std + R1 + R2 + R3 + remainder, by the moment or the direct estimator (theory.md sections 3-5).
+
+``decompose`` evaluates every term for a model on a data set and a mask law:
+L_std exactly, R1-R3 by the moment form (pixel weights times data moments) or
+the direct form (averages over draws of mask and partner), and L_msda as a
+Monte Carlo average of l(x_i + delta, y_i) over draws from D~ and D_X (the
+label-preserving form of section 3, equal to the mixed-label loss when the
+partners are the anchors themselves). With a ``MaskSet``, ``n_masks="all"``
+and ``partners="all"`` every expectation is an exact finite sum.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from msda_theory.masks._base import MaskSampler
+from msda_theory.regularizers.derivatives import anchor_terms, as_rows
+from msda_theory.regularizers.direct import PARTNER_MODES, draw, mean_and_se, unit_values
+from msda_theory.regularizers.losses import get_loss, label_rows
+from msda_theory.regularizers.mask_moments import WEIGHT_METHODS, pixel_weights
+from msda_theory.regularizers.moment import moment_terms
+from msda_theory.regularizers.moments import data_moments
+
+ESTIMATORS = ("moment", "direct")
+FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The terms of L_msda = L_std + R1 + R2 + R3 + remainder, with standard errors (0 where exact)."""
+
+    l_std: float
+    r1: float
+    r2: float
+    r3: float
+    l_msda: float
+    remainder: float
+    r1_se: float
+    r2_se: float
+    r3_se: float
+    l_msda_se: float
+    remainder_se: float
+    config: dict[str, Any] = field(default_factory=dict)
+    per_sample: dict[str, Tensor] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scalar fields and the config, JSON-ready."""
+        out = {k: v for k, v in asdict(self).items() if k in FIELDS}
+        out["config"] = dict(self.config)
+        return out
+
+
+def check_inputs(model: Any, x: Tensor, y: Tensor, sampler: Any, reference: Tensor | None) -> None:
+    """Raise ValueError on inputs ``decompose`` cannot use."""
+    if not callable(model):
+        raise ValueError("model must be callable on images (B, C, H, W)")
+    if not isinstance(x, Tensor) or x.ndim != 4 or not x.is_floating_point() or x.shape[0] < 1:
+        raise ValueError(f"x must be a floating tensor (n, C, H, W) with n >= 1, got {getattr(x, 'shape', type(x))}")
+    if not isinstance(y, Tensor) or y.shape[:1] != x.shape[:1]:
+        raise ValueError(f"y must be a tensor with one label per image ({x.shape[0]}), got {getattr(y, 'shape', type(y))}")
+    if not hasattr(sampler, "sample"):
+        raise ValueError("sampler must have a method sample(n, size, *, generator, device, dtype)")
+    if reference is not None and (not isinstance(reference, Tensor) or reference.ndim != 4
+                                  or reference.shape[1:] != x.shape[1:] or reference.shape[0] < 1):
+        raise ValueError(f"reference must be images (m, {', '.join(map(str, x.shape[1:]))}), got {getattr(reference, 'shape', type(reference))}")
+
+
+def check_options(sampler: Any, estimator: str, weights: str, n_masks: Any, partners: str, batch_size: Any) -> None:
+    """Raise ValueError on options ``decompose`` does not know."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if weights not in WEIGHT_METHODS:
+        raise ValueError(f"weights must be one of {WEIGHT_METHODS}, got {weights!r}")
+    if partners not in PARTNER_MODES:
+        raise ValueError(f"partners must be one of {PARTNER_MODES}, got {partners!r}")
+    if n_masks == "all":
+        if not isinstance(getattr(sampler, "masks", None), Tensor):
+            raise ValueError("n_masks='all' enumerates a finite mask law: pass a MaskSet")
+    elif isinstance(n_masks, bool) or not isinstance(n_masks, int) or n_masks < 1:
+        raise ValueError(f"n_masks must be a positive integer or 'all', got {n_masks!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor, reference: Tensor,
+                  sampler: MaskSampler, *, n_masks: int | str, partners: str, derivatives: bool,
+                  scales: tuple[float, ...] = (1.0,), batch_size: int,
+                  generator: torch.Generator | None) -> dict[str, Tensor]:
+    """Unit values over all anchors: 'loss' (T, U, n), 'first', 'second_gn', 'second_h' (U, n); 'z', 'e' (n, K); 'l_std' (n,)."""
+    n = x.shape[0]
+    units = sampler.masks.shape[0] if n_masks == "all" else n_masks
+    per_anchor = max(1, units * (2 if n_masks == "all" else 1) * (reference.shape[0] if partners == "all" else 1))
+    chunk = max(1, batch_size // per_anchor)
+    parts: dict[str, list[Tensor]] = {}
+    for start in range(0, n, chunk):
+        xs, ys = x[start:start + chunk], y[start:start + chunk]
+        z, e, _ = anchor_terms(f, loss, xs, ys)
+        draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
+                     partners=partners, generator=generator, dtype=x.dtype, device=x.device)
+        values = unit_values(f, loss, xs, ys, z, e, reference, draws, scales=scales, derivatives=derivatives,
+                             batch_size=batch_size)
+        values.update(z=z, e=e, l_std=loss.value(z, ys))
+        for key, value in values.items():
+            parts.setdefault(key, []).append(value)
+    return {k: torch.cat(v, dim=0 if k in ("z", "e", "l_std") else -1) for k, v in parts.items()}
+
+
+def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: MaskSampler, *, loss: str = "ce",
+              weights: str = "exact", estimator: str = "moment", n_masks: int | str = 64,
+              partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
+              batch_size: int = 2048, per_sample: bool = False,
+              generator: torch.Generator | None = None) -> Decomposition:
+    """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
+
+    Args:
+        model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce); eval mode.
+        x: anchors (n, C, H, W); y: class indices (n,) or label rows (n, K) (targets (n,) for bce).
+        sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
+        loss: 'ce', 'bce' or 'mse' (section 1).
+        weights: 'exact' or 'mc' ('mc': ``weight_samples`` masks; moment estimator only).
+        estimator: 'moment' (weights times moments) or 'direct' (averages over draws).
+        n_masks: draws per image for the direct terms and L_msda, or 'all' for a ``MaskSet``.
+        partners: 'sample' (one partner per draw) or 'all' (every reference image per draw).
+        reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
+        per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
+        generator: the source of every draw.
+
+    Returns:
+        A ``Decomposition``; remainder = l_msda - l_std - r1 - r2 - r3.
+    """
+    check_inputs(model, x, y, sampler, reference)
+    check_options(sampler, estimator, weights, n_masks, partners, batch_size)
+    glm = get_loss(loss)
+    reference = x if reference is None else reference.to(device=x.device, dtype=x.dtype)
+    f = as_rows(model, glm)
+    with torch.no_grad():
+        k = f(x[:1]).shape[1]
+        rows = label_rows(y, k, glm, x.dtype).to(x.device)
+        exact = n_masks == "all" and partners == "all"
+        values = sampled_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
+                               derivatives=estimator == "direct", batch_size=batch_size, generator=generator)
+        l_msda, l_msda_se, l_msda_i = mean_and_se(values["loss"][0], exact=exact)
+        l_std_i = values["l_std"]
+        if estimator == "direct":
+            terms, per = _direct_terms(values, exact)
+            remainder_units = values["loss"][0] - l_std_i - values["first"] - values["second_gn"] - values["second_h"]
+            remainder, remainder_se, per["remainder"] = mean_and_se(remainder_units, exact=exact)
+        else:
+            w = pixel_weights(sampler, tuple(x.shape[-2:]), method=weights, n_samples=weight_samples,
+                              generator=generator, dtype=x.dtype)
+            moments = data_moments(reference)
+            terms = moment_terms(f, glm, x, rows, moments, w, batch_size=batch_size)
+            per = {"r1": terms.pop("r1_i")}
+            terms.pop("l_std_i")
+            remainder = l_msda - float(l_std_i.mean()) - terms["r1"] - terms["r2"] - terms["r3"]
+            remainder_se = math.sqrt(l_msda_se**2 + terms["r1_se"] ** 2 + terms["r2_se"] ** 2 + terms["r3_se"] ** 2)
+    per.update(l_std=l_std_i, l_msda=l_msda_i)
+    config = {"loss": loss, "weights": weights if estimator == "moment" else None, "estimator": estimator,
+              "n_masks": n_masks, "partners": partners, "n": int(x.shape[0]), "m": int(reference.shape[0]),
+              "sampler": str(sampler) if n_masks != "all" else f"MaskSet({sampler.masks.shape[0]} masks)"}
+    return Decomposition(l_std=float(l_std_i.mean()), l_msda=l_msda, l_msda_se=l_msda_se, remainder=remainder,
+                         remainder_se=remainder_se, config=config, per_sample=per if per_sample else None,
+                         **{k: float(v) for k, v in terms.items()})
+
+
+def _direct_terms(values: dict[str, Tensor], exact: bool) -> tuple[dict[str, float], dict[str, Tensor]]:
+    """R1, R2, R3 and their SEs from the unit values of the direct estimator."""
+    terms: dict[str, float] = {}
+    per: dict[str, Tensor] = {}
+    for name, key in (("r1", "first"), ("r2", "second_gn"), ("r3", "second_h")):
+        terms[name], terms[f"{name}_se"], per[name] = mean_and_se(values[key], exact=exact)
+    return terms, per
