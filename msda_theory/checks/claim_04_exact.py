@@ -12,7 +12,7 @@ TOLERANCE = 1e-10
 
 
 @check("4", "For squared loss and an affine model, L_msda = L_std + R1 + R2 exactly (R3 = 0), for any finite mask set "
-            "with the weights of that set", "derived", "msda-theory checks --only 4")
+            "with the weights of that set", "derived", "msda-theory check --only 4")
 def exact_identity(ctx: CheckContext) -> Measurement:
     g = ctx.generator()
     n, c, h, w, s = (6, 2, 4, 5, 8) if ctx.quick else (12, 3, 8, 8, 32)

@@ -16,7 +16,7 @@ Z_MAX = 4.5
 
 @check("6", "The moment form (pixel weights times data moments) and the direct form (averages over masks and partners) "
             "of R1, R2, R3 agree, for logistic and softmax losses on a nonlinear network, every family", "derived",
-       "msda-theory checks --only 6")
+       "msda-theory check --only 6")
 def moment_equals_direct(ctx: CheckContext) -> Measurement:
     data = load("digits")
     n, draws = (6, 32) if ctx.quick else (32, 256)
@@ -42,7 +42,7 @@ def moment_equals_direct(ctx: CheckContext) -> Measurement:
         value=f"max |moment - direct| / SE = {top:.2f} over {len(z_scores)} comparisons; exact enumeration: max "
               f"relative gap {exact_gap:.1e}",
         verdict="holds" if ok else "fails",
-        method=f"softplus MLP on {n} digits, float64; moment form with Monte Carlo weights, direct form with {draws} "
+        method=f"tanh MLP on {n} digits, float64; moment form with Monte Carlo weights, direct form with {draws} "
                "draws per image; SE = sqrt(SE_moment^2 + SE_direct^2); plus a mask set enumerated exactly by both",
         details={"z_scores": z_scores, "exact_relative_gap": exact_gap},
     )

@@ -13,7 +13,7 @@ TOLERANCE = 1e-8
 
 
 @check("8", "MSDA is a regularization of the first layer parameters: R2 = (1/2n) sum_i tr(W (A * C_i) W^T K_i) equals "
-            "the input-gradient form", "paper", "msda-theory checks --only 8")
+            "the input-gradient form", "paper", "msda-theory check --only 8")
 def first_layer_form(ctx: CheckContext) -> Measurement:
     data = load("digits")
     n = 16 if ctx.quick else 128
@@ -31,7 +31,7 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=f"max relative difference {top:.1e} (deterministic; tolerance {TOLERANCE:g})",
         verdict="holds" if top <= TOLERANCE else "fails",
-        method=f"float64, {n} digits, softplus linear/MLP/CNN (conv first layer as a matrix), the weights of a 64-mask set",
+        method=f"float64, {n} digits, tanh linear/MLP/CNN (conv first layer as a matrix), the weights of a 64-mask set",
         details={"relative_difference": gaps},
         discussion="Paper quote: 'MSDA behaves as ... a regularization of the first layer parameters'. The identity is "
                    "J_i = J_g W; the paper's statement about which directions are penalized is probed elsewhere.",
