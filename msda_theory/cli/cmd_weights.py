@@ -1,0 +1,43 @@
+"""``msda-theory weights``: a_p, a_pq and the distance profile of a mask law as JSON (theory.md section 4)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from msda_theory.cli._common import add_strategy_arguments, generator_from_seed, parse_size, sampler_from_args, write_json
+from msda_theory.weights import DEFAULT_SAMPLES, METHODS, METRICS, pair_weights
+from msda_theory.weights.result import MAX_MATRIX_PIXELS
+
+NAME = "weights"
+HELP = "pixel weights a_p and pair weights a_pq of a mask law under D~ (exact or Monte Carlo)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--strategy S [--alpha A] [--r R] [--decay-power P] --size HxW --method exact|mc [--samples N] [--seed S] --json OUT."""
+    add_strategy_arguments(parser)
+    parser.add_argument("--size", required=True, help="image size HxW, e.g. 32x32")
+    parser.add_argument("--method", choices=METHODS, default="exact", help="exact (Mixup, CutMix, HMix, GMix) or mc")
+    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help=f"masks for mc (default {DEFAULT_SAMPLES})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the mc generator (default 0)")
+    parser.add_argument("--metric", choices=METRICS, default="chebyshev", help="distance of the profile")
+    parser.add_argument("--json", required=True, help="output JSON path")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the weights and write {strategy, params, size, method, a_p, a_pq?, profile}."""
+    size = parse_size(args.size)
+    sampler = sampler_from_args(args)
+    result = pair_weights(sampler, size, method=args.method, n_samples=args.samples,
+                          generator=generator_from_seed(args.seed), progress=sys.stderr.isatty())
+    payload = {"strategy": sampler.name, "params": sampler.params, "size": list(size), "method": args.method,
+               "a_p": result.a_p.tolist()}
+    if args.method == "mc":
+        payload["samples"], payload["seed"] = args.samples, args.seed
+        payload["a_p_se"] = result.a_p_se.tolist()
+    if size[0] * size[1] <= MAX_MATRIX_PIXELS:
+        payload["a_pq"] = result.a_pq.tolist()
+        if args.method == "mc":
+            payload["a_pq_se"] = result.a_pq_se.tolist()
+    payload["profile"] = result.profile(args.metric).as_dict()
+    write_json(args.json, payload)
+    return 0

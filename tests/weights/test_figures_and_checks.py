@@ -1,0 +1,21 @@
+"""The weights figures and claim checks run at their quick size."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from msda_theory.checks import CheckContext, all_checks
+from msda_theory.figures import FigureContext, all_figures
+
+
+def test_quick_figures(tmp_path: Path) -> None:
+    figures = {f.name: f for f in all_figures()}
+    for name in ("apq_profiles", "hmix_r_sweep", "gmix_profile"):
+        paths = figures[name].func(FigureContext(out_dir=tmp_path, quick=True))
+        assert all(p.exists() for p in paths)
+
+
+def test_quick_profile_checks() -> None:
+    checks = {c.id: c for c in all_checks()}
+    assert checks["3"].func(CheckContext(quick=True)).verdict == "holds"
+    assert checks["3b"].func(CheckContext(quick=True)).verdict in ("holds", "fails")
+    assert checks["3c"].func(CheckContext(quick=True)).verdict == "holds"
