@@ -1,0 +1,60 @@
+"""``msda-theory sweep``: strategies x seeds (x data sets) as independent jobs, then one results table.
+
+    msda-theory sweep --data fashion-mnist --model cnn --strategies none,mixup,cutmix,hmix,gmix \\
+        --seeds 0,1,2 --epochs 5 --out runs/sweep [--jobs 4] [--subset 10000]
+
+Writes OUT/<data>/<strategy>/seed<k>/{checkpoint.pt,metrics.json} per job and
+OUT/results.json + OUT/results.md (mean and 95% t-interval over seeds per
+strategy). Finished jobs are skipped on a re-run; interrupted ones resume.
+
+Jobs run through joblib: local processes by default (``--jobs N``). On a
+cluster: ``--backend dask --scheduler tcp://HOST:8786`` (needs ``dask
+distributed``; the same as ``with joblib.parallel_backend("dask"): ...``
+around ``msda_theory.train.run_sweep``) or ``--backend ray --scheduler auto``
+(needs ``ray``). OUT must be on storage the workers share.
+"""
+from __future__ import annotations
+
+import argparse
+
+from msda_theory.cli.cmd_train import (
+    add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, str_list,
+)
+from msda_theory.train.sweep import BACKENDS, connect_backend, markdown_table, run_sweep
+
+NAME = "sweep"
+HELP = "train strategies x seeds (x data sets) as joblib jobs (local, dask or ray) and write a results table"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """TrainConfig options plus --data LIST, --strategies LIST, --seeds LIST, --out, --jobs, --backend, --scheduler."""
+    parser.epilog = ("cluster: --backend dask --scheduler tcp://HOST:8786 runs the jobs on a dask.distributed "
+                     "cluster (in Python: with joblib.parallel_backend('dask'): run_sweep(...)); --backend ray "
+                     "--scheduler auto on Ray. OUT must be on storage shared by the workers.")
+    add_config_arguments(parser, skip=("data", "strategy", "seed"))
+    parser.add_argument("--data", type=str_list, default=["digits"],
+                        help="comma-separated data set names (default digits)")
+    parser.add_argument("--strategies", type=str_list, default=["none", "mixup", "cutmix", "hmix", "gmix"],
+                        help="comma-separated strategies (default none,mixup,cutmix,hmix,gmix)")
+    parser.add_argument("--seeds", type=int_list, default=(0, 1, 2), help="comma-separated seeds (default 0,1,2)")
+    parser.add_argument("--out", required=True, help="sweep folder")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel jobs (-1: all cores; default 1)")
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="joblib backend: loky (local processes, the default), threading, multiprocessing, "
+                             "dask (with --scheduler ADDRESS of a dask.distributed scheduler) or ray")
+    parser.add_argument("--scheduler", default=None,
+                        help="dask scheduler address (tcp://host:8786) or ray address (auto); default: a local cluster")
+    add_threads_argument(parser)  # this process (--jobs 1); joblib caps worker threads at cores / jobs
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sweep, print the table, return 0."""
+    base = config_from_args(args, data=args.data[0] if args.data else "digits")
+    apply_threads(args.threads)
+    backend = connect_backend(args.backend, args.scheduler)
+    result = run_sweep(base, args.strategies, list(args.seeds), out_dir=args.out, datasets=args.data,
+                       jobs=args.jobs, backend=backend)
+    print(markdown_table(result["rows"]), end="")
+    print(f"ran {len(result['ran'])} job(s), skipped {len(result['skipped'])} finished; "
+          f"wrote {args.out}/results.json and {args.out}/results.md")
+    return 0

@@ -1,0 +1,81 @@
+"""Mixing cost (claim 12 of theory.md section 9): per-epoch training time relative to Mixup.
+
+Timings on a shared or noisy machine drift; to compare strategies fairly they
+are measured in the same process, interleaved (A B C A B C ...), each timed
+epoch a full training epoch of a fresh copy of the same initial model, and
+summarised by the median over ``repeats``.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import replace
+from typing import Any, Sequence
+
+import torch
+
+from msda_theory.train.config import STRATEGIES, TrainConfig
+from msda_theory.train.fit import init_model, resolve_device, stream_seeds
+from msda_theory.train.loop import make_optimizer, train_epoch
+from msda_theory.train.task import prepare_task
+
+
+def _check(strategies: Sequence[str], repeats: int) -> list[str]:
+    names = [str(s).lower() for s in strategies]
+    unknown = [s for s in names if s not in STRATEGIES]
+    if not names or unknown:
+        raise ValueError(f"strategies must be a non-empty list from: {', '.join(STRATEGIES)}; got {list(strategies)!r}")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    return (["mixup"] if "mixup" not in names else []) + list(dict.fromkeys(names))
+
+
+def epoch_cost(
+    config: TrainConfig,
+    strategies: Sequence[str],
+    *,
+    repeats: int = 3,
+    train_set: Any = None,
+) -> dict[str, Any]:
+    """ratio[s] = median_t epoch_seconds(s) / median_t epoch_seconds(mixup), interleaved over ``repeats`` rounds.
+
+    Args:
+        config: model, data, batch size, mode ... of the timed epochs (its
+            ``strategy`` and ``epochs`` are ignored; mixup is always measured as
+            the reference).
+        strategies: names from ``STRATEGIES`` (including 'none').
+        repeats: rounds; each round times one epoch of every strategy in turn.
+        train_set: optional in-memory training data (as for ``fit``).
+
+    Returns:
+        {"seconds": {s: [per round]}, "mix_seconds": {s: [...]} (time inside ``mix``),
+        "median_seconds": {s: m}, "ratio_to_mixup": {s: m / m_mixup},
+        "mix_ratio_to_mixup": {s: ...}, "order": [...], "repeats": repeats,
+        "n_train": N, "config": config.to_dict()}.
+    """
+    names = _check(strategies, repeats)
+    device = resolve_device(config.device)
+    task = prepare_task(config, train_set)
+    seconds: dict[str, list[float]] = {s: [] for s in names}
+    mix_seconds: dict[str, list[float]] = {s: [] for s in names}
+    _, order_seed, mix_seed = stream_seeds(config.seed)
+    for _ in range(repeats):
+        for name in names:
+            run = replace(config, strategy=name, epochs=1)
+            model = init_model(run, task).to(device)
+            stats = train_epoch(model, make_optimizer(run, model), task, run, epoch=0,
+                                order_generator=torch.Generator().manual_seed(order_seed),
+                                mix_generator=torch.Generator().manual_seed(mix_seed))
+            seconds[name].append(stats["train_seconds"])
+            mix_seconds[name].append(stats["mix_seconds"])
+    median = {s: statistics.median(v) for s, v in seconds.items()}
+    mix_median = {s: statistics.median(v) for s, v in mix_seconds.items()}
+    return {
+        "seconds": seconds, "mix_seconds": mix_seconds, "median_seconds": median,
+        "ratio_to_mixup": {s: median[s] / median["mixup"] for s in names},
+        "mix_ratio_to_mixup": {s: mix_median[s] / mix_median["mixup"] if mix_median["mixup"] > 0 else None
+                               for s in names},
+        "order": names, "repeats": repeats, "n_train": len(task.y_train), "config": config.to_dict(),
+    }
+
+
+__all__ = ["epoch_cost"]

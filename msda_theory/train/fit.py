@@ -1,0 +1,183 @@
+"""``fit``: train a model under a ``TrainConfig``, with per-epoch atomic checkpoints and resume.
+
+Randomness (style point 3): no global state is seeded or consumed. Three
+independent streams are spawned from ``config.seed`` with
+``numpy.random.SeedSequence(seed).spawn(3)``: weight initialisation (run under
+``torch.random.fork_rng`` so the caller's global generator is untouched), the
+data order and the masks. The order and mask generators are saved in the
+checkpoint as uint8 state tensors, so that 2 epochs straight and 1 epoch +
+resume 1 epoch give the same weights and metrics on CPU (at a fixed number of
+torch threads: reductions are ordered by thread count, so 1 and 2 threads agree
+only to rounding).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from msda_theory.models import build
+from msda_theory.train.checkpoint import (
+    CHECKPOINT, FORMAT, METRICS, read_checkpoint, save_atomic, write_json_atomic,
+)
+from msda_theory.train.config import TrainConfig
+from msda_theory.train.loop import evaluate, make_optimizer, train_epoch
+from msda_theory.train.task import Task, prepare_task
+
+EpochCallback = Callable[[int, nn.Module, dict[str, Any]], None]
+
+
+@dataclass
+class RunResult:
+    """What ``fit`` returns: the trained ``model`` (on config.device), the ``metrics`` dict
+    (the content of metrics.json), the ``config`` and the run folder (None if not saved)."""
+
+    model: nn.Module
+    metrics: dict[str, Any]
+    config: TrainConfig
+    out_dir: Path | None
+
+
+def stream_seeds(seed: int) -> tuple[int, int, int]:
+    """Seeds of the (init, order, mix) streams: ``SeedSequence(seed).spawn(3)``, one 63-bit int each."""
+    children = np.random.SeedSequence(seed).spawn(3)
+    init, order, mix = (int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children)
+    return init, order, mix
+
+
+def resolve_device(name: str) -> torch.device:
+    """``torch.device(name)``, refusing CUDA where it is unavailable."""
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but CUDA is not available")
+    return torch.device(name)
+
+
+def init_model(config: TrainConfig, task: Task) -> nn.Module:
+    """The config's model with weights drawn under a forked global generator seeded by the init stream."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(stream_seeds(config.seed)[0])
+        return build(config.model, task.in_shape, task.outputs, activation=config.activation)
+
+
+def _task_info(task: Task, in_memory: bool) -> dict[str, Any]:
+    return {"in_shape": list(task.in_shape), "num_classes": task.num_classes, "outputs": task.outputs,
+            "n_train": len(task.y_train), "n_test": None if task.y_test is None else len(task.y_test),
+            "source": "in-memory" if in_memory else "loaded"}
+
+
+def _metrics(config: TrainConfig, task_info: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"config": config.to_dict(), "task": task_info, "epochs": records,
+            "final": records[-1] if records else None, "complete": len(records) >= config.epochs}
+
+
+def _restore(out_dir: Path, config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+             generators: dict[str, torch.Generator]) -> list[dict[str, Any]]:
+    """Load a checkpoint into model, optimizer and generators; return its epoch records."""
+    state = read_checkpoint(out_dir / CHECKPOINT)
+    stored = dict(state["config"], device=config.device)
+    if stored != config.to_dict():
+        diff = sorted(k for k in stored if stored[k] != config.to_dict().get(k))
+        raise ValueError(f"cannot resume {out_dir}: its checkpoint was written with a different config (fields {diff})")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    for name, gen in generators.items():
+        gen.set_state(state["generators"][name])
+    return list(state["records"])
+
+
+def _save(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
+          optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator],
+          records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Checkpoint first, then metrics.json (both atomic); return the metrics dict."""
+    save_atomic(out_dir / CHECKPOINT, {
+        "format": FORMAT, "epoch": len(records), "config": config.to_dict(), "task": task_info,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": optimizer.state_dict(),
+        "generators": {name: gen.get_state() for name, gen in generators.items()},
+        "records": records,
+    })
+    metrics = _metrics(config, task_info, records)
+    write_json_atomic(out_dir / METRICS, metrics)
+    return metrics
+
+
+def _epoch_record(epoch: int, stats: dict[str, Any], model: nn.Module, task: Task,
+                  config: TrainConfig, started: float) -> dict[str, Any]:
+    record: dict[str, Any] = {"epoch": epoch + 1, **stats}
+    if task.x_test is not None and task.y_test is not None:
+        test = evaluate(model, task.x_test, task.y_test)
+        record.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
+    else:
+        record.update(test_loss=None, test_accuracy=None)
+    if config.eval_train:
+        clean = evaluate(model, task.x_train, task.y_train)
+        record.update(clean_train_loss=clean["loss"], clean_train_accuracy=clean["accuracy"])
+    record["seconds"] = time.perf_counter() - started
+    return record
+
+
+def fit(
+    config: TrainConfig,
+    out_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    train_set: Any = None,
+    test_set: Any = None,
+    callback: EpochCallback | None = None,
+) -> RunResult:
+    """Train ``config.model`` on ``config.data`` with ``config.strategy`` for ``config.epochs`` epochs.
+
+    Args:
+        config: the run's configuration.
+        out_dir: run folder; after every epoch ``checkpoint.pt`` and ``metrics.json``
+            are written atomically. None: nothing is written.
+        resume: continue from ``out_dir/checkpoint.pt`` if it exists (its config must
+            equal ``config`` up to ``device``); a finished run is returned as is.
+            Without it a run starts afresh and overwrites the folder's files.
+        progress: show a tqdm bar per epoch.
+        train_set, test_set: in-memory data (``.x`` (N, C, H, W), ``.y`` (N,),
+            ``.num_classes``) used instead of loading ``config.data``; without
+            ``test_set`` no test metrics are recorded (they are None).
+        callback: called as ``callback(epoch, model, record)`` after each finished
+            epoch (1-based) and its checkpoint; e.g. to track regularizers along training.
+
+    Returns:
+        RunResult(model, metrics, config, out_dir); ``metrics["epochs"]`` holds one
+        record per epoch: epoch, train_loss, train_accuracy, test_loss,
+        test_accuracy, lr, seconds, train_seconds, mix_seconds (and
+        clean_train_loss/accuracy with ``eval_train``).
+    """
+    device = resolve_device(config.device)
+    task = prepare_task(config, train_set, test_set).to(device)
+    task_info = _task_info(task, train_set is not None)
+    model = init_model(config, task).to(device)
+    optimizer = make_optimizer(config, model)
+    _, order_seed, mix_seed = stream_seeds(config.seed)
+    generators = {"order": torch.Generator().manual_seed(order_seed), "mix": torch.Generator().manual_seed(mix_seed)}
+    folder = None if out_dir is None else Path(out_dir)
+    records: list[dict[str, Any]] = []
+    if resume and folder is not None and (folder / CHECKPOINT).is_file():
+        records = _restore(folder, config, model, optimizer, generators)
+    metrics = _metrics(config, task_info, records)
+    for epoch in range(len(records), config.epochs):
+        started = time.perf_counter()
+        stats = train_epoch(model, optimizer, task, config, epoch=epoch, order_generator=generators["order"],
+                            mix_generator=generators["mix"], progress=progress)
+        records.append(_epoch_record(epoch, stats, model, task, config, started))
+        metrics = _metrics(config, task_info, records)
+        if folder is not None:
+            metrics = _save(folder, config, task_info, model, optimizer, generators, records)
+        if callback is not None:
+            callback(epoch + 1, model, records[-1])
+    if folder is not None and not (folder / METRICS).is_file():
+        write_json_atomic(folder / METRICS, metrics)
+    return RunResult(model=model.eval(), metrics=metrics, config=config, out_dir=folder)
+
+
+__all__ = ["EpochCallback", "RunResult", "fit", "init_model", "resolve_device", "stream_seeds"]

@@ -1,0 +1,156 @@
+"""One epoch of MSDA training and the clean evaluation (theory.md sections 1-2).
+
+Training minimises the MSDA loss with soft labels: for each mini-batch
+(x, y) the mixed batch ``x~, y~ = mix(x, y, sampler, ...)`` and
+
+    softmax:  loss = mean_b ( -sum_k y~[b, k] * log_softmax(f(x~))[b, k] )
+    binary:   loss = mean_b BCEWithLogits(f(x~)[b, 0], y~[b, 1])
+
+(one logit; y~[:, 1] is the mixed probability of the second class). With
+strategy 'none' the same loss is used with the (smoothed) one-hot rows.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from msda_theory.mix import mix, soft_labels
+from msda_theory.train.config import TrainConfig
+from msda_theory.train.task import Task
+
+
+def training_loss(logits: Tensor, target: Tensor) -> Tensor:
+    """Soft-label loss of logits (B, K) against probability rows (B, K), or (B, 1) against rows (B, 2).
+
+    K > 1: mean_b -sum_k target[b, k] log_softmax(logits)[b, k];
+    K = 1: mean_b BCEWithLogits(logits[b, 0], target[b, 1]).
+    """
+    if logits.shape[1] == 1:
+        if target.shape[1] != 2:
+            raise ValueError(f"a single logit needs two-class target rows (B, 2), got {tuple(target.shape)}")
+        return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], target[:, 1].to(logits.dtype))
+    if target.shape != logits.shape:
+        raise ValueError(f"target rows {tuple(target.shape)} do not match logits {tuple(logits.shape)}")
+    return -(target * torch.log_softmax(logits, dim=1)).sum(1).mean()
+
+
+def predictions(logits: Tensor) -> Tensor:
+    """Predicted classes (B,): argmax over K logits, or [logit > 0] for a single logit."""
+    return (logits[:, 0] > 0).long() if logits.shape[1] == 1 else logits.argmax(1)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int = 1024) -> dict[str, float]:
+    """Clean loss and accuracy: mean_i l(f(x_i), y_i) and mean_i [pred_i == y_i].
+
+    Args:
+        model: maps (B, C, H, W) to logits (B, K), or (B, 1) for a binary task.
+        x: images (N, C, H, W); moved batch by batch to the model's device.
+        y: class indices (N,) (0/1 for a binary model).
+        batch_size: images per forward pass.
+
+    Returns:
+        {"loss": cross-entropy (or BCE-with-logits), "accuracy": fraction correct}.
+        The model is evaluated in eval mode and its mode restored afterwards.
+    """
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"x and y must hold the same positive number of samples, got {len(x)} and {len(y)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
+        logits = model(xb)
+        if logits.shape[1] == 1:
+            loss = nn.functional.binary_cross_entropy_with_logits(logits[:, 0], yb.to(logits.dtype), reduction="sum")
+        else:
+            loss = nn.functional.cross_entropy(logits, yb, reduction="sum")
+        loss_sum += float(loss)
+        correct += int((predictions(logits) == yb).sum())
+    model.train(was_training)
+    return {"loss": loss_sum / len(x), "accuracy": correct / len(x)}
+
+
+def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """SGD with momentum (L2 weight decay) or Adam, at the peak learning rate ``config.lr``."""
+    if config.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                           weight_decay=config.weight_decay)
+
+
+def learning_rate(config: TrainConfig, step: int, total_steps: int) -> float:
+    """lr(step): constant, or cosine lr * (1 + cos(pi * step / total_steps)) / 2 (stateless, so resumes exactly)."""
+    if config.schedule == "constant":
+        return config.lr
+    return config.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """ceil(n / batch_size): the last, smaller batch is kept."""
+    return -(-n // batch_size)
+
+
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    task: Task,
+    config: TrainConfig,
+    *,
+    epoch: int,
+    order_generator: torch.Generator,
+    mix_generator: torch.Generator,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Train one epoch (0-based ``epoch``) over a generator-drawn permutation of the training set.
+
+    Returns {"train_loss": mean MSDA loss, "train_accuracy": share of predictions
+    equal to the argmax of the mixed target, "lr": last learning rate,
+    "train_seconds": wall time, "mix_seconds": time spent in ``mix``}.
+    """
+    device = next(model.parameters()).device
+    sampler = config.sampler()
+    n = len(task.y_train)
+    steps = steps_per_epoch(n, config.batch_size)
+    order = torch.randperm(n, generator=order_generator)
+    model.train()
+    loss_sum, agree, mix_seconds, lr = 0.0, 0, 0.0, config.lr
+    start = time.perf_counter()
+    bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+    for i in bar:
+        index = order[i * config.batch_size:(i + 1) * config.batch_size]
+        xb, yb = task.x_train[index].to(device), task.y_train[index].to(device)  # (B, C, H, W), (B,)
+        t_mix = time.perf_counter()
+        if sampler is None:
+            target = soft_labels(yb, task.num_classes, config.label_smoothing)
+        else:
+            xb, target, _ = mix(xb, yb, sampler, num_classes=task.num_classes, mode=config.mode,
+                                pairing=config.pairing, label_smoothing=config.label_smoothing,
+                                generator=mix_generator)
+        mix_seconds += time.perf_counter() - t_mix
+        lr = learning_rate(config, epoch * steps + i, config.epochs * steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        logits = model(xb)
+        loss = training_loss(logits, target)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += float(loss.detach()) * len(index)
+        agree += int((predictions(logits.detach()) == target.argmax(1)).sum())
+        if i % 20 == 0:
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+    bar.close()
+    return {"train_loss": loss_sum / n, "train_accuracy": agree / n, "lr": lr,
+            "train_seconds": time.perf_counter() - start, "mix_seconds": mix_seconds}
+
+
+__all__ = ["evaluate", "learning_rate", "make_optimizer", "predictions", "steps_per_epoch", "train_epoch", "training_loss"]

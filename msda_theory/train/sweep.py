@@ -1,0 +1,182 @@
+"""Sweeps: strategies x seeds (x data sets) as independent training jobs, and one results table.
+
+Each job is ``fit(config, OUT/<data>/<strategy>/seed<k>, resume=True)``; a job
+whose ``metrics.json`` already holds every epoch is skipped, and an interrupted
+one resumes from its last checkpoint. The table gives, per data set and
+strategy, the mean over seeds of the final test accuracy and loss with a 95%
+t-interval: mean +- t_{0.975, n-1} * sd / sqrt(n) (sd with ddof=1).
+
+Jobs run through joblib. By default (``backend=None``) ``run_sweep`` uses
+joblib's active backend: local processes (loky) with ``jobs`` workers. The
+same code runs on a cluster through joblib's Dask or Ray backends::
+
+    from dask.distributed import Client
+    client = Client("tcp://scheduler:8786")     # or Client() for a local cluster
+    with joblib.parallel_backend("dask"):
+        run_sweep(base, ["mixup", "cutmix"], [0, 1, 2], out_dir="runs", jobs=-1)
+
+    from ray.util.joblib import register_ray   # Ray: register, then the same
+    register_ray(); ray.init(address="auto")
+    with joblib.parallel_backend("ray"): ...
+
+or from the command line ``msda-theory sweep ... --backend dask --scheduler
+tcp://host:8786`` (``connect_backend`` does the set-up). The out folder must
+be on storage shared by the workers.
+"""
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import joblib
+from scipy import stats
+
+from msda_theory.train.checkpoint import is_finished, read_metrics, write_json_atomic, write_text_atomic
+from msda_theory.train.config import STRATEGIES, TrainConfig
+
+BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
+
+
+def run_dir(out_dir: str | Path, config: TrainConfig) -> Path:
+    """OUT/<data slug>/<strategy>/seed<k>; the slug keeps letters, digits, '-' and '.'."""
+    slug = re.sub(r"[^A-Za-z0-9.\-]+", "_", config.data).strip("_") or "data"
+    return Path(out_dir) / slug / config.strategy / f"seed{config.seed}"
+
+
+def run_job(config: dict[str, Any], out_dir: str) -> str:
+    """One sweep job (module level, so it pickles to workers): train, resuming if possible."""
+    from msda_theory.train.fit import fit  # late import keeps worker start-up light
+
+    fit(TrainConfig.from_dict(config), out_dir, resume=True, progress=False)
+    return out_dir
+
+
+def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float | None]:
+    """(mean, half-width t_{(1+level)/2, n-1} * sd / sqrt(n)); half-width None when n < 2."""
+    if not values:
+        raise ValueError("confidence_interval needs at least one value")
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return mean, None
+    t = float(stats.t.ppf(0.5 + level / 2, len(values) - 1))
+    return mean, t * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def summarize(runs: Sequence[tuple[TrainConfig, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per (data, strategy): n, seeds, mean and 95% CI of final test accuracy and loss."""
+    groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+    for config, metrics in runs:
+        groups.setdefault((config.data, config.strategy), []).append((config.seed, metrics["final"]))
+    rows = []
+    for (data, strategy), finals in groups.items():
+        row: dict[str, Any] = {"data": data, "strategy": strategy, "n": len(finals), "seeds": [s for s, _ in finals]}
+        for key in ("test_accuracy", "test_loss"):
+            values = [f[key] for _, f in finals if f.get(key) is not None]
+            mean, half = confidence_interval(values) if values else (None, None)
+            row.update({key: values, f"{key}_mean": mean, f"{key}_ci95": half})
+        rows.append(row)
+    return rows
+
+
+def _cell(mean: float | None, half: float | None, scale: float) -> str:
+    if mean is None:
+        return "n/a"
+    return f"{scale * mean:.2f}" + ("" if half is None else f" ± {scale * half:.2f}")
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The results as a Markdown table (accuracy in %, mean ± 95% CI half-width)."""
+    lines = ["| data | strategy | seeds | test accuracy (%) | test loss |", "|---|---|---|---|---|"]
+    for r in rows:
+        acc = _cell(r["test_accuracy_mean"], r["test_accuracy_ci95"], 100.0)
+        loss = _cell(r["test_loss_mean"], r["test_loss_ci95"], 1.0)
+        lines.append(f"| {r['data']} | {r['strategy']} | {r['n']} | {acc} | {loss} |")
+    return "\n".join(lines) + "\n"
+
+
+def connect_backend(name: str | None, address: str | None = None) -> str | None:
+    """Prepare a joblib backend by name and return the name to pass to ``joblib.Parallel``.
+
+    dask: starts ``dask.distributed.Client(address)`` (a local cluster when None);
+    ray: ``register_ray()`` and ``ray.init(address)``; the others need nothing.
+    """
+    if name is None or name in ("loky", "threading", "multiprocessing"):
+        return name
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}")
+    try:
+        if name == "dask":
+            from dask.distributed import Client
+
+            Client(address)
+        else:
+            import ray
+            from ray.util.joblib import register_ray
+
+            register_ray()
+            ray.init(address=address)
+    except ImportError:
+        package = "dask distributed" if name == "dask" else "ray"
+        raise ValueError(f"backend {name!r} needs the package(s) {package}: pip install {package}") from None
+    return name
+
+
+def run_sweep(
+    base: TrainConfig,
+    strategies: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    out_dir: str | Path,
+    datasets: Sequence[str] | None = None,
+    jobs: int = 1,
+    backend: str | None = None,
+) -> dict[str, Any]:
+    """Run every (data, strategy, seed) job not finished yet and write OUT/results.json and OUT/results.md.
+
+    Args:
+        base: the shared config; its data, strategy and seed are replaced per job.
+        strategies: names from ``STRATEGIES``.
+        seeds: training seeds (``base.data_seed`` fixes the subset for all of them).
+        out_dir: the sweep folder (also holds sweep.json, the resolved sweep config).
+        datasets: data set names; default ``[base.data]``.
+        jobs: parallel workers (joblib ``n_jobs``; -1 = all cores).
+        backend: a joblib backend name, or None for the active one (see module docstring).
+
+    Returns:
+        {"rows": table rows (see ``summarize``), "ran": [run folders trained now],
+        "skipped": [run folders already finished], "sweep": the resolved sweep config}.
+    """
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if not strategies or unknown:
+        raise ValueError(f"strategies must be a non-empty list from: {', '.join(STRATEGIES)}; got {list(strategies)!r}")
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {list(seeds)!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
+        raise ValueError(f"jobs must be a positive integer or -1, got {jobs!r}")
+    configs = [replace(base, data=d, strategy=s, seed=k)
+               for d in (datasets or [base.data]) for s in strategies for k in seeds]
+    out = Path(out_dir)
+    sweep = {"base": base.to_dict(), "strategies": list(strategies), "seeds": list(seeds),
+             "datasets": list(datasets or [base.data])}
+    write_json_atomic(out / "sweep.json", sweep)
+    todo = [c for c in configs if not is_finished(run_dir(out, c))]
+    skipped = [str(run_dir(out, c)) for c in configs if c not in todo]
+    ran = joblib.Parallel(n_jobs=jobs, backend=backend)(
+        joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c))) for c in todo)
+    runs = [(c, read_metrics(run_dir(out, c))) for c in configs]
+    missing = [str(run_dir(out, c)) for c, m in runs if m is None or m.get("final") is None]
+    if missing:
+        raise ValueError(f"sweep jobs left no metrics: {missing}")
+    rows = summarize(runs)  # type: ignore[arg-type]
+    result = {"rows": rows, "ran": list(ran), "skipped": skipped, "sweep": sweep}
+    write_json_atomic(out / "results.json", {"sweep": sweep, "rows": rows})
+    write_text_atomic(out / "results.md", markdown_table(rows))
+    return result
+
+
+__all__ = ["BACKENDS", "confidence_interval", "connect_backend", "markdown_table", "run_dir", "run_job",
+           "run_sweep", "summarize"]
