@@ -7,3 +7,9 @@ from hypothesis import HealthCheck, settings
 matplotlib.use("Agg")
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# One torch thread in tests: tiny tensors gain nothing from two, and on a shared
+# machine two threads contending with other work slowed some tests twentyfold.
+import torch  # noqa: E402
+
+torch.set_num_threads(1)

@@ -125,7 +125,12 @@ class BetaMaskFamily:
         device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float32,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masks for given drawn ratios lam0 (n,): the family's geometry."""
+        """Masks (n, H, W) for given drawn ratios lam0 (n,), and lam = mean(mask) (n,)."""
+        mask = self.geometry(lam0.to(torch.float64), check_size(size), generator=generator)
+        return finish(mask, device, dtype)
+
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
+        """The family's masks as float64 (n, H, W) for drawn ratios lam0 (n,) float64."""
         raise NotImplementedError
 
     def __str__(self) -> str:

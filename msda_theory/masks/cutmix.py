@@ -7,11 +7,10 @@ M = 0 inside the box (the partner shows), 1 outside. lam = mean(M) = 1 - area/(H
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, finish
+from msda_theory.masks._base import BetaMaskFamily, Size
 from msda_theory.masks.box import draw_box
 
 
@@ -21,16 +20,8 @@ class CutMix(BetaMaskFamily):
 
     name = "cutmix"
 
-    def render(
-        self,
-        lam0: torch.Tensor,
-        size: Size,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
         """Box of side fraction sqrt(1 - lam0) per axis; M = 1 - inside."""
-        side = torch.sqrt(1.0 - lam0.to(torch.float64))
+        side = torch.sqrt(1.0 - lam0)
         inside, _ = draw_box(side, size, generator=generator)
-        return finish((~inside).to(torch.float64), device, dtype)
+        return (~inside).to(torch.float64)

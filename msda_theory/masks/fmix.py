@@ -10,12 +10,10 @@ official code flips a coin between ceil and floor). lam = mean(M) as always.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, finish
+from msda_theory.masks._base import BetaMaskFamily, Size
 
 
 def check_decay_power(decay_power: float) -> float:
@@ -64,18 +62,10 @@ class FMix(BetaMaskFamily):
         super().__post_init__()
         check_decay_power(self.decay_power)
 
-    def render(
-        self,
-        lam0: torch.Tensor,
-        size: Size,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
         """Top floor(lam0 H W + u) pixels of a low-frequency image are 1."""
         n = lam0.shape[0]
         g = low_frequency_images(n, size, self.decay_power, generator=generator)
         u = torch.rand(n, generator=generator, dtype=torch.float64)
-        count = torch.floor(lam0.to(torch.float64) * size[0] * size[1] + u).to(torch.int64)
-        return finish(binarize_top(g, count), device, dtype)
+        count = torch.floor(lam0 * size[0] * size[1] + u).to(torch.int64)
+        return binarize_top(g, count)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, draw_positions, finish
+from msda_theory.masks._base import BetaMaskFamily, Size, draw_positions
 
 
 def gaussian_bump(center_y: torch.Tensor, center_x: torch.Tensor, scale: torch.Tensor, size: Size) -> torch.Tensor:
@@ -34,21 +33,12 @@ class GMix(BetaMaskFamily):
 
     name = "gmix"
 
-    def render(
-        self,
-        lam0: torch.Tensor,
-        size: Size,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
         """M = G for lam0 < 1/2, 1 - G otherwise."""
-        lam0 = lam0.to(torch.float64)
         n = lam0.shape[0]
         cy = draw_positions(n, size[0], generator=generator)
         cx = draw_positions(n, size[1], generator=generator)
         ell = torch.minimum(lam0, 1.0 - lam0).clamp_min(1e-300)
         g = gaussian_bump(cy, cx, ell, size)
         mask = torch.where((lam0 < 0.5)[:, None, None], g, 1.0 - g)
-        return finish(mask, device, dtype)
+        return mask

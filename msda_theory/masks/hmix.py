@@ -10,11 +10,10 @@ the official code's behaviour and keeps lam = lam0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, finish
+from msda_theory.masks._base import BetaMaskFamily, Size
 from msda_theory.masks.box import draw_box
 
 
@@ -36,22 +35,13 @@ class HMix(BetaMaskFamily):
         super().__post_init__()
         check_ratio(self.r)
 
-    def render(
-        self,
-        lam0: torch.Tensor,
-        size: Size,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
         """M = (lam0 / kappa) outside the box, 0 inside; kappa = 1 - area/(H W)."""
         h, w = size
-        lam0 = lam0.to(torch.float64)
         side = torch.sqrt(self.r * (1.0 - lam0))
         inside, area = draw_box(side, size, generator=generator)
         kappa = 1.0 - area.to(torch.float64) / (h * w)
         # kappa = 0 only when the box covers the image, which needs lam0 = 0: then M = 0.
         outside = torch.where(kappa > 0, lam0 / kappa.clamp_min(1e-300), torch.zeros_like(lam0))
         mask = torch.where(inside, 0.0, outside[:, None, None])
-        return finish(mask, device, dtype)
+        return mask

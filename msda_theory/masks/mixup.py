@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, finish
+from msda_theory.masks._base import BetaMaskFamily, Size
 
 
 @dataclass(frozen=True)
@@ -15,15 +14,6 @@ class Mixup(BetaMaskFamily):
 
     name = "mixup"
 
-    def render(
-        self,
-        lam0: torch.Tensor,
-        size: Size,
-        *,
-        generator: torch.Generator | None = None,
-        device: Any = None,
-        dtype: torch.dtype = torch.float32,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
         """M[k] = lam0[k] everywhere; no further randomness."""
-        mask = lam0.to(torch.float64)[:, None, None].expand(-1, *size)
-        return finish(mask, device, dtype)
+        return lam0[:, None, None].expand(-1, *size)
