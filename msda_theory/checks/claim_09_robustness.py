@@ -23,6 +23,7 @@ from msda_theory.probes.first_layer import first_layer_probe
 from msda_theory.probes.runtime import torch_threads
 from msda_theory.probes.robustness import RobustnessSettings, robustness_probe
 from msda_theory.probes.stats import paired_difference
+from msda_theory.train import prepare_task
 from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
 
 CLAIM = ("MSDA-trained models are more robust than vanilla under FGSM and PGD (L∞ and L2) at small ε; paper: "
@@ -36,10 +37,7 @@ def run_probe(quick: bool, seed: int = 0) -> tuple[dict[str, Any], dict[str, Any
     settings = RobustnessSettings(eps=p.eps, n_eval=p.n_eval)
     summary, runs = robustness_probe(p.base, p.strategies, p.seeds, settings=settings,
                                      generator=torch.Generator().manual_seed(seed))
-    from msda_theory import data as datasets
-
-    train = datasets.load(p.base.data, p.base.root, "train")
-    x = train.x if p.base.subset is None else train.x[torch.randperm(len(train.y), generator=torch.Generator().manual_seed(p.base.data_seed))[:p.base.subset]]
+    x = prepare_task(p.base).x_train  # exactly the images the models were trained on (after subsetting)
     size = tuple(x.shape[-2:])
     weights = {s: pixel_weights(s, size, n_samples=10000, generator=torch.Generator().manual_seed(seed)).a_pq
                for s in p.strategies if s != "none"}
@@ -70,15 +68,17 @@ def _fmt(d: dict[str, float]) -> str:
 
 def first_layer_text(layer: dict[str, Any]) -> str:
     own = layer["own_lowest"]
+    shape = layer["own_lowest_row_normalized"]
     low = layer["low_share_ratio"]
     held_b = low.get("mixup", 1) < low.get("cutmix", 0)
     return (f"first layer: own-strategy model lowest under its own A_s in a share {own} of seeds per column "
             f"(prediction (a) {'held' if all(v == 1 for v in own.values()) else 'did not hold everywhere'}); "
+            f"after removing each model's overall scale (row-normalized): {shape}; "
             f"low-frequency share relative to vanilla: " + ", ".join(f"{s} {v:.3f}" for s, v in low.items())
             + f" (prediction (b) Mixup < CutMix {'held' if held_b else 'did not hold'})")
 
 
-@check("9", CLAIM, "paper", "msda-theory check 9 --full")
+@check("9", CLAIM, "paper", "msda-theory check --only 9")
 def claim_09(ctx: CheckContext) -> Measurement:
     with torch_threads(1):
         summary, layer = run_probe(ctx.quick, ctx.seed)

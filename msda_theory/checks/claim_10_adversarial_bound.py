@@ -18,7 +18,7 @@ CLAIM = ("For logistic regression trained with any MSDA strategy, the second-ord
          "Theorem 3.1, with eps_mix = R * c_x * E_D~[1 - lambda]")
 
 
-@check("10", CLAIM, "derived", "msda-theory check 10 --full")
+@check("10", CLAIM, "derived", "msda-theory check --only 10")
 def claim_10(ctx: CheckContext) -> Measurement:
     p = presets.bound(ctx.quick)
     with torch_threads(1):

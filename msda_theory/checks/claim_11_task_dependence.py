@@ -18,7 +18,7 @@ def _fmt(d: dict) -> str:
     return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] pp"
 
 
-@check("11", CLAIM, "paper", "msda-theory check 11 --full")
+@check("11", CLAIM, "paper", "msda-theory check --only 11")
 def claim_11(ctx: CheckContext) -> Measurement:
     p = presets.task(ctx.quick)
     with torch_threads(1):

@@ -29,7 +29,7 @@ def _fmt(d: dict) -> str:
     return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] pp"
 
 
-@check("12", CLAIM, "paper", "msda-theory check 12 --full")
+@check("12", CLAIM, "paper", "msda-theory check --only 12")
 def claim_12(ctx: CheckContext) -> Measurement:
     p = presets.robustness(ctx.quick)
     with torch_threads(1):

@@ -1,0 +1,100 @@
+"""Claim 11: the best MSDA strategy depends on the task (a local versus a global label).
+
+Theory.md sections 4, 6, 7, 9. The prediction, fixed before measuring:
+
+R2 penalizes products of input gradients g_p g_q weighted by a_pq C[p, q].
+Mixup's a_pq is one constant (1/6 at alpha = 1) for every pair; CutMix's is
+larger for nearby pairs (≈ 0.3 at distance 0-1) and smaller far apart
+(≈ 0.11-0.15). In the first-layer form (section 7) Mixup's norm is c·Σ, which is
+largest on the data's low spatial frequencies, while CutMix's A ⊙ Σ keeps only
+nearby covariance and is flatter across frequencies.
+
+- Local task (label = a small 3×3 '+' versus '×' anywhere): the useful input
+  gradient is concentrated on a few neighbouring pixels and is high-frequency.
+  CutMix penalizes those nearby products about twice as much as Mixup (and its
+  boxes cut the patch out while the label keeps the area ratio: label noise).
+  Prediction: Mixup ≥ CutMix (HMix between them, GMix close to CutMix).
+- Global task (label = the orientation of one faint cosine period across the
+  image): the useful gradient is spread over the whole image and low-frequency;
+  Mixup penalizes all far pairs (the direction of the data's top principal
+  components) at full weight, CutMix weakly. Prediction: CutMix ≥ Mixup.
+
+So the predicted sign of Δ = acc(Mixup) − acc(CutMix) is + on 'local' and − on
+'global'; the claim holds if both paired 95% t-intervals over seeds exclude 0 in
+those directions.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+from msda_theory.probes import tasks
+from msda_theory.probes.runs import train_runs
+from msda_theory.probes.stats import paired_difference, t_interval
+from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
+from msda_theory.train import TrainConfig
+
+PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
+PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
+
+
+def distance_profile(a_pq: torch.Tensor, size: tuple[int, int]) -> list[float]:
+    """Mean a_pq over pixel pairs at each Chebyshev distance 0 .. max(H, W) − 1."""
+    h, w = size
+    rows, cols = torch.arange(h).repeat_interleave(w), torch.arange(w).repeat(h)
+    dist = torch.maximum((rows[:, None] - rows[None]).abs(), (cols[:, None] - cols[None]).abs())
+    return [float(a_pq[dist == k].mean()) for k in range(int(dist.max()) + 1)]
+
+
+def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_STRATEGIES,
+                          data: str = "fashion-mnist", size: int = 14, n_train: int = 2000, n_test: int = 1000,
+                          task_params: dict[str, dict[str, float]] | None = None, root: str | None = None,
+                          task_seed: int = 0) -> dict[str, Any]:
+    """Train ``strategies`` × ``seeds`` on both synthetic tasks; accuracies with t-CIs and Δ(Mixup − CutMix).
+
+    The tasks (train and test images) are fixed by ``task_seed``; the seeds vary
+    initialisation, data order and masks. ``base`` sets model and optimisation.
+    """
+    params = task_params or {"local": {}, "global": {}}
+    bg_train = tasks.backgrounds(data, size=size, split="train", root=root)
+    bg_test = tasks.backgrounds(data, size=size, split="test", root=root)
+    out: dict[str, Any] = {"prediction": PREDICTION, "tasks": {}, "size": size, "n_train": n_train,
+                           "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params}
+    for k, name in enumerate(tasks.TASKS):
+        train = tasks.make_task(name, bg_train, n_train, generator=torch.Generator().manual_seed(task_seed + 2 * k),
+                                **params.get(name, {}))
+        test = tasks.make_task(name, bg_test, n_test, generator=torch.Generator().manual_seed(task_seed + 2 * k + 1),
+                               **params.get(name, {}))
+        key = ("synthetic", name, data, size, n_train, n_test, task_seed, tuple(sorted(params.get(name, {}).items())))
+        runs = train_runs(base, strategies, seeds, train_set=train, test_set=test, key=key)
+        acc = {s: [r.test_accuracy for r in rs] for s, rs in runs.items()}
+        result: dict[str, Any] = {
+            "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
+            "per_seed": acc,
+            "train_accuracy": {s: t_interval([r.train_accuracy for r in rs]).as_dict() for s, rs in runs.items()},
+            "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
+        }
+        if "mixup" in acc and "cutmix" in acc:
+            result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
+        out["tasks"][name] = result
+    grid = (size, size)
+    weights = {s: pixel_weights(s, grid, n_samples=20000, generator=torch.Generator().manual_seed(task_seed))
+               for s in strategies}
+    out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
+    return out
+
+
+def verdict(result: dict[str, Any]) -> str:
+    """'holds' if Δ(Mixup − CutMix) is significantly of the predicted sign on both tasks; 'fails' if it is
+    significantly of the opposite sign on either task (this includes the same significant order on both
+    tasks); else 'inconclusive'."""
+    signs = {}
+    for name, sign in PREDICTED_SIGN.items():
+        d = result["tasks"][name]["mixup_minus_cutmix"]
+        signs[name] = 0 if d["low"] <= 0 <= d["high"] else (1 if d["low"] > 0 else -1) * sign  # +1: as predicted
+    if all(v == 1 for v in signs.values()):
+        return "holds"
+    if any(v == -1 for v in signs.values()):
+        return "fails"
+    return "inconclusive"
