@@ -23,6 +23,9 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from msda_theory.regularizers.first_layer import first_layer_matrix  # noqa: F401  (re-exported)
+from msda_theory.regularizers.moments import data_moments
+
 Shape = tuple[int, int, int]
 
 
@@ -37,20 +40,6 @@ def _linear_part(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.linear(x.flatten(1), layer.weight.to(x.dtype))
     out = nn.functional.conv2d(x, layer.weight.to(x.dtype), None, layer.stride, layer.padding, layer.dilation, layer.groups)
     return out.flatten(1)
-
-
-def first_layer_matrix(layer: nn.Module, in_shape: Shape, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """The first layer as a matrix W (out, d) on the flattened image, d = C·H·W (row-major C, H, W).
-
-    A conv layer is a linear map on the whole image; its matrix is the Jacobian
-    of x ↦ conv(x) without bias, built column by column from basis images.
-    Memory: out·d entries (28×28 with 16 channels: 12544 × 784).
-    """
-    _check_layer(layer)
-    d = in_shape[0] * in_shape[1] * in_shape[2]
-    basis = torch.eye(d, dtype=dtype).reshape(d, *in_shape)  # (d, C, H, W): column q is e_q
-    with torch.no_grad():
-        return _linear_part(layer, basis).T.contiguous()  # (out, d)
 
 
 def first_layer_gram(layer: nn.Module, in_shape: Shape, dtype: torch.dtype = torch.float64, chunk: int = 1024) -> torch.Tensor:
@@ -88,10 +77,8 @@ def first_layer_penalty(gram: torch.Tensor, a_pq: torch.Tensor, sigma: torch.Ten
 
 
 def data_covariance(x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """Σ = (1/n) Σ_j (x_j − μ)(x_j − μ)ᵀ for images x (n, C, H, W) → (d, d)."""
-    flat = x.flatten(1).to(dtype)
-    centred = flat - flat.mean(0)
-    return centred.T @ centred / flat.shape[0]
+    """Σ = (1/n) Σ_j (x_j − μ)(x_j − μ)ᵀ for images x (n, C, H, W) → (d, d) (theory.md section 1)."""
+    return data_moments(x.to(dtype)).cov
 
 
 def filters_of(layer: nn.Module, in_shape: Shape) -> torch.Tensor:
