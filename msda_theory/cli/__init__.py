@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="msda-theory", description="MSDA as a loss-function regularizer: masks, weights, checks.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for module in _commands():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        help_text = module.HELP.replace("%", "%%")  # argparse expands % in help strings
+        p = sub.add_parser(module.NAME, help=help_text, description=help_text)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser

@@ -12,6 +12,18 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "msda_theory", *args], capture_output=True, text=True, timeout=300)
 
 
+def test_help_of_every_command_renders(capsys):
+    parser = build_parser()
+    for name in parser._subparsers._group_actions[0].choices:
+        with pytest.raises(SystemExit) as exit_:
+            main([name, "--help"])
+        assert exit_.value.code == 0
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "reproduce" in out and "robustness" in out
+
+
 def test_subcommands_are_discovered():
     parser = build_parser()
     choices = parser._subparsers._group_actions[0].choices
