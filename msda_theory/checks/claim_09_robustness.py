@@ -85,7 +85,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
     cache.save(ctx.out_dir, "robustness", ctx.quick, {"summary": summary, "first_layer": layer})
     deltas = {f"{a}/{n}": pooled_delta(summary, a, n, 1) for a in ("fgsm", "pgd") for n in ("linf", "l2")}
     eps = {n: summary["none"]["pgd"][n]["eps"][1] for n in ("linf", "l2")}
-    scale = "small-scale proxy: digits 8×8, CNN, 3 seeds" if ctx.quick else "Fashion-MNIST, CNN, 3 seeds"
+    scale = presets.describe(presets.robustness(ctx.quick), quick=ctx.quick)
     per_strategy = {s: {k: summary[s][k.split('/')[0]][k.split('/')[1]]["delta_vs_vanilla"][1] for k in deltas}
                     for s in summary if s not in ("none", "clean", "settings")}
     value = (f"{scale}; robust acc. (mean of MSDA strategies) − vanilla at ε_∞={eps['linf']}, ε_2={eps['l2']}: "
@@ -104,5 +104,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
                  "attack_sanity_passed": sanity, "first_layer": layer, "settings": summary["settings"]},
         discussion=first_layer_text(layer) + ". Clean train−test gap per strategy (generalization): "
         + ", ".join(f"{s} {100 * v['gap']['mean']:.1f} pp" for s, v in summary["clean"].items())
-        + ("." if sanity else ". WARNING: an attack sanity check failed (see details)."),
+        + ("." if sanity else ". WARNING: attack sanity checks failed: " + "; ".join(sorted(
+            {f"{s} {a}/{n}: {f}" for s in per_strategy for a in ("fgsm", "pgd") for n in ("linf", "l2")
+             for f in summary[s][a][n]["sanity_failures"]})) + "."),
     )

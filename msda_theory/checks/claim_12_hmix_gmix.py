@@ -44,8 +44,7 @@ def claim_12(ctx: CheckContext) -> Measurement:
     worse = any(d["high"] < 0 for d in deltas.values())
     expensive = any(cost["ratio_ci"][s]["low"] > COST_TARGET for s in ratios)
     verdict = "holds" if better and cheap else ("fails" if worse or expensive else "inconclusive")
-    scale = ("small-scale proxy: digits 8×8, CNN, 3 seeds" if ctx.quick
-             else "Fashion-MNIST (20000-image subset), CNN, 3 seeds")
+    scale = presets.describe(presets.robustness(ctx.quick), quick=ctx.quick)
     value = (f"{scale}; accuracy Δ: " + ", ".join(f"{k} {_fmt(d)}" for k, d in deltas.items())
              + "; epoch time / Mixup: " + ", ".join(f"{s} {r:.3f}" for s, r in ratios.items())
              + f" (CutMix {cost['median_ratio']['cutmix']:.3f}; target ≤ {COST_TARGET})")

@@ -68,6 +68,7 @@ def _summary(tables: dict[str, list[dict]], baseline: str) -> dict[str, Any]:
                     "per_seed": acc,
                     "delta_vs_vanilla": [paired_difference(a, b).as_dict() for a, b in zip(acc, base)],
                     "sanity_ok": all(_sanity_ok(t[attack][norm]["sanity"]) for t in per_seed),
+                    "sanity_failures": sorted({f for t in per_seed for f in t[attack][norm]["sanity"]["failures"]}),
                 }
     return out
 
