@@ -25,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     fmnist = available("fashion-mnist")
     print(f"data: digits (embedded){' and Fashion-MNIST' if fmnist else '; Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)'}")
-    figures = render_figures(Path(args.figures_dir), only=None, quick=not args.full, seed=args.seed)
+    # Checks first: the probe figures then read the checks' cached results instead of retraining and re-attacking.
     ctx = CheckContext(quick=not args.full, seed=args.seed, out_dir=Path(args.figures_dir))
     outcomes = run_checks(select(None), ctx)
     ledger = write_ledger(outcomes, ctx, args.ledger)
+    figures = render_figures(Path(args.figures_dir), only=None, quick=not args.full, seed=args.seed)
     verdicts = [o.measurement.verdict if o.measurement else "crashed" for o in outcomes]
     failed_figures = [name for name, r in figures if isinstance(r, str)]
     print(f"\nfigures: {len(figures) - len(failed_figures)} written to {args.figures_dir}/"

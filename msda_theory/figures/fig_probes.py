@@ -36,12 +36,12 @@ def _robustness(ctx: FigureContext) -> dict[str, Any]:
     from msda_theory.probes.first_layer import first_layer_probe
     from msda_theory.probes.robustness import RobustnessSettings, robustness_probe
     from msda_theory.probes.strategies import pixel_weights
-    from msda_theory import data as datasets
+    from msda_theory.train import prepare_task
 
     base = replace(p.base, epochs=6)
-    summary, runs = robustness_probe(base, p.strategies, (ctx.seed,), settings=RobustnessSettings(eps=p.eps),
-                                     generator=ctx.generator())
-    x = datasets.load(base.data, None, "train").x
+    summary, runs = robustness_probe(base, p.strategies, (ctx.seed,),
+                                     settings=RobustnessSettings(eps=p.eps, n_eval=p.n_eval), generator=ctx.generator())
+    x = prepare_task(base).x_train  # the images the models were trained on
     weights = {s: pixel_weights(s, tuple(x.shape[-2:]), n_samples=5000, generator=ctx.generator(1)).a_pq
                for s in p.strategies if s != "none"}
     return {"summary": summary, "first_layer": first_layer_probe(runs, x, weights)}
