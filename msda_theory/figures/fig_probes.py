@@ -129,13 +129,17 @@ def task_dependence(ctx: FigureContext) -> list[Path]:
         mean = np.array([a["mean"] for a in acc])
         half = np.array([(a["high"] - a["low"]) / 2 if a["high"] is not None and np.isfinite(a["high"]) else 0 for a in acc])
         assert np.all((mean >= 0) & (mean <= 1)), "accuracies must lie in [0, 1]"
-        ax.bar(np.arange(len(names)) + k * width, mean, width, yerr=half, capsize=3, color=COLORS.get(s), label=s)
-        data[s] = {"tasks": names, "mean": mean, "half_width": half}
+        xs = np.arange(len(names)) + k * width
+        ax.bar(xs, mean, width, yerr=half, capsize=3, color=COLORS.get(s), alpha=0.75, label=s)
+        per_seed = [res["tasks"][n]["per_seed"][s] for n in names]
+        for x, values in zip(xs, per_seed):  # the seeds themselves: a run stuck at chance shows as a dot at 0.5
+            ax.plot(np.full(len(values), x), values, "k.", ms=5, zorder=3)
+        data[s] = {"tasks": names, "mean": mean, "half_width": half, "per_seed": per_seed}
     ax.set_xticks(np.arange(len(names)) + width * (len(strategies) - 1) / 2)
     ax.set_xticklabels([f"{n} (predicted: {res['prediction'][n]})" for n in names])
-    ax.set_ylabel("test accuracy (mean, 95% t-CI over seeds)")
+    ax.set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
     ax.set_ylim(0.4, 1.0)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return save_figure(fig, ctx.out_dir, "task_dependence", data=data,
                        config={"quick": ctx.quick, "seed": ctx.seed, "size": res["size"], "n_train": res["n_train"],
