@@ -84,6 +84,8 @@ def header(ctx: CheckContext) -> list[str]:
         f"torch {torch.__version__}, numpy {np.__version__}",
         f"- machine: {platform.machine()}, {torch.get_num_threads()} torch threads, {platform.system()} {platform.release()}",
         f"- {ABSTRACT_NOTE}",
+        "- runtime: the wall time of the check itself; a result it shares with an earlier check of the same run "
+        "(memoized exact weights, the same trained models) was paid for where it was first computed.",
         "",
     ]
 
