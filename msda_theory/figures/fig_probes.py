@@ -131,7 +131,7 @@ def task_dependence(ctx: FigureContext) -> list[Path]:
         assert np.all((mean >= 0) & (mean <= 1)), "accuracies must lie in [0, 1]"
         xs = np.arange(len(names)) + k * width
         ax.bar(xs, mean, width, yerr=half, capsize=3, color=COLORS.get(s), alpha=0.75, label=s)
-        per_seed = [res["tasks"][n]["per_seed"][s] for n in names]
+        per_seed = [res["tasks"][n].get("per_seed", {}).get(s, []) for n in names]
         for x, values in zip(xs, per_seed):  # the seeds themselves: a run stuck at chance shows as a dot at 0.5
             ax.plot(np.full(len(values), x), values, "k.", ms=5, zorder=3)
         data[s] = {"tasks": names, "mean": mean, "half_width": half, "per_seed": per_seed}
