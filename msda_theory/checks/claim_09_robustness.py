@@ -22,7 +22,7 @@ from msda_theory.probes import cache, presets
 from msda_theory.probes.first_layer import first_layer_probe
 from msda_theory.probes.runtime import torch_threads
 from msda_theory.probes.robustness import RobustnessSettings, robustness_probe
-from msda_theory.probes.stats import paired_difference
+from msda_theory.probes.stats import paired_difference, percentage_points
 from msda_theory.train import prepare_task
 from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
 
@@ -62,9 +62,6 @@ def verdict_of(deltas: dict[str, dict[str, float]]) -> str:
     return "inconclusive"
 
 
-def _fmt(d: dict[str, float]) -> str:
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] pp"
-
 
 def first_layer_text(layer: dict[str, Any]) -> str:
     own = layer["own_lowest"]
@@ -89,7 +86,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
     per_strategy = {s: {k: summary[s][k.split('/')[0]][k.split('/')[1]]["delta_vs_vanilla"][1] for k in deltas}
                     for s in summary if s not in ("none", "clean", "settings")}
     value = (f"{scale}; robust acc. (mean of MSDA strategies) − vanilla at ε_∞={eps['linf']}, ε_2={eps['l2']}: "
-             + "; ".join(f"{k} {_fmt(d)}" for k, d in deltas.items()))
+             + "; ".join(f"{k} {percentage_points(d)}" for k, d in deltas.items()))
     sanity = all(summary[s][a][n]["sanity_ok"] for s in per_strategy for a in ("fgsm", "pgd") for n in ("linf", "l2"))
     return Measurement(
         value=value,

@@ -8,14 +8,12 @@ from __future__ import annotations
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.probes import cache, presets
 from msda_theory.probes.runtime import torch_threads
+from msda_theory.probes.stats import percentage_points
 from msda_theory.probes.task_dependence import PREDICTION, task_dependence_probe, verdict
 
 CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in opposite orders, as the a_pq "
          "profiles predict; paper: \"the optimal MSDA strategy depends on tasks, datasets, or model parameters\"")
 
-
-def _fmt(d: dict) -> str:
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] pp"
 
 
 @check("11", CLAIM, "paper", "msda-theory check --only 11")
@@ -25,13 +23,13 @@ def claim_11(ctx: CheckContext) -> Measurement:
         res = task_dependence_probe(p.base, p.seeds, data=p.data, size=p.size, n_train=p.n_train, n_test=p.n_test,
                                     task_params=p.task_params, task_seed=ctx.seed)
     cache.save(ctx.out_dir, "task_dependence", ctx.quick, res)
-    scale = (f"small-scale proxy: {p.data} backgrounds {p.size}×{p.size}, {p.n_train} images, {len(p.seeds)} seeds"
-             if ctx.quick else f"{p.data} backgrounds {p.size}×{p.size}, {p.n_train} images, {len(p.seeds)} seeds")
+    scale = f"{p.data} backgrounds {p.size}×{p.size}, {p.n_train} images, {len(p.seeds)} seeds"
+    scale = f"small-scale proxy: {scale}" if ctx.quick else scale
     t = res["tasks"]
     accs = "; ".join(f"{name}: " + ", ".join(f"{s} {100 * a['mean']:.1f}%" for s, a in t[name]["accuracy"].items())
                      for name in t)
-    value = (f"{scale}; acc(Mixup) − acc(CutMix): local {_fmt(t['local']['mixup_minus_cutmix'])}, "
-             f"global {_fmt(t['global']['mixup_minus_cutmix'])}; {accs}")
+    value = (f"{scale}; acc(Mixup) − acc(CutMix): local {percentage_points(t['local']['mixup_minus_cutmix'])}, "
+             f"global {percentage_points(t['global']['mixup_minus_cutmix'])}; {accs}")
     return Measurement(
         value=value,
         verdict=verdict(res),

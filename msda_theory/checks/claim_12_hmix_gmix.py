@@ -13,6 +13,7 @@ from msda_theory.probes import cache, presets
 from msda_theory.probes.cost import COST_TARGET, accuracy_comparison, cost_probe
 from msda_theory.probes.runs import train_runs
 from msda_theory.probes.runtime import torch_threads
+from msda_theory.probes.stats import percentage_points
 from msda_theory.probes.strategies import PAPER_STRATEGIES
 
 CLAIM = ("HMix and GMix are more accurate than Mixup and CutMix at almost no extra cost; paper: \"our HMix and GMix "
@@ -24,9 +25,6 @@ CIFAR_COMMANDS = (
     "--seeds 0,1,2 --epochs 200 --device cuda --out runs/cifar100"
 )
 
-
-def _fmt(d: dict) -> str:
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] pp"
 
 
 @check("12", CLAIM, "paper", "msda-theory check --only 12")
@@ -45,7 +43,7 @@ def claim_12(ctx: CheckContext) -> Measurement:
     expensive = any(cost["ratio_ci"][s]["low"] > COST_TARGET for s in ratios)
     verdict = "holds" if better and cheap else ("fails" if worse or expensive else "inconclusive")
     scale = presets.describe(presets.robustness(ctx.quick), quick=ctx.quick)
-    value = (f"{scale}; accuracy Δ: " + ", ".join(f"{k} {_fmt(d)}" for k, d in deltas.items())
+    value = (f"{scale}; accuracy Δ: " + ", ".join(f"{k} {percentage_points(d)}" for k, d in deltas.items())
              + "; epoch time / Mixup: " + ", ".join(f"{s} {r:.3f}" for s, r in ratios.items())
              + f" (CutMix {cost['median_ratio']['cutmix']:.3f}; target ≤ {COST_TARGET})")
     return Measurement(

@@ -79,3 +79,8 @@ def paired_difference(treated: Sequence[float], baseline: Sequence[float], confi
     if a.shape != b.shape:
         raise ValueError(f"paired values must have equal lengths, got {a.size} and {b.size}")
     return t_interval(a - b, confidence)
+
+
+def percentage_points(interval: dict[str, float]) -> str:
+    """'+1.2 [-0.3, +2.7] pp' for an interval dict (mean, low, high) of proportions."""
+    return f"{100 * interval['mean']:+.1f} [{100 * interval['low']:+.1f}, {100 * interval['high']:+.1f}] pp"
