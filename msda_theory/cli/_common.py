@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-from pathlib import Path
-from typing import Any
 
 import torch
 
 from msda_theory import masks
+from msda_theory.io import write_json_atomic as write_json  # noqa: F401 (re-exported for the subcommands)
 
 
 def add_strategy_arguments(parser: argparse.ArgumentParser, *, default: str | None = None) -> None:
@@ -43,13 +40,3 @@ def parse_size(text: str) -> tuple[int, int]:
 def generator_from_seed(seed: int) -> torch.Generator:
     """Entry points seed; library code only takes generators (style point 3)."""
     return torch.Generator().manual_seed(int(seed))
-
-
-def write_json(path: str | os.PathLike, payload: Any) -> Path:
-    """Write JSON atomically (temporary file, then rename) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    os.replace(tmp, path)
-    return path

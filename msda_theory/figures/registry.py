@@ -8,7 +8,6 @@ computes its data through the package, draws headless and saves with
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from msda_theory.io import write_json_atomic  # noqa: E402
 import torch  # noqa: E402
 
 
@@ -63,20 +64,6 @@ def all_figures() -> list[Figure]:
     return sorted(_REGISTRY.values(), key=lambda f: f.name)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().tolist()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def save_figure(fig: plt.Figure, out_dir: Path, name: str, *, data: dict[str, Any], config: dict[str, Any]) -> list[Path]:
     """Write out_dir/name.png, name.pdf and name.json ({"config", "data"}); close the figure."""
     out_dir = Path(out_dir)
@@ -85,5 +72,5 @@ def save_figure(fig: plt.Figure, out_dir: Path, name: str, *, data: dict[str, An
     fig.savefig(paths[0], dpi=130, bbox_inches="tight")
     fig.savefig(paths[1], bbox_inches="tight")
     plt.close(fig)
-    paths[2].write_text(json.dumps({"config": _jsonable(config), "data": _jsonable(data)}, indent=1) + "\n")
+    write_json_atomic(paths[2], {"config": config, "data": data}, nonfinite="null")
     return paths

@@ -9,19 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import torch
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().tolist()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+from msda_theory.io import write_json_atomic
 
 
 def path(out_dir: Path | str, name: str, quick: bool) -> Path:
@@ -29,11 +17,9 @@ def path(out_dir: Path | str, name: str, quick: bool) -> Path:
 
 
 def save(out_dir: Path | str, name: str, quick: bool, payload: dict[str, Any]) -> Path:
-    """Write the payload as JSON (infinite floats become strings via allow_nan)."""
+    """Write the payload as JSON (non-finite floats become null)."""
     target = path(out_dir, name, quick)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(_jsonable(payload), indent=1) + "\n")
-    return target
+    return write_json_atomic(target, payload, nonfinite="null")
 
 
 def load(out_dir: Path | str, name: str, quick: bool) -> dict[str, Any] | None:

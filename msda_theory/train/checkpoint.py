@@ -25,39 +25,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from msda_theory.io import save_torch_atomic as save_atomic, write_json_atomic, write_text_atomic
 from msda_theory.models import build
 from msda_theory.train.config import TrainConfig
 
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
 FORMAT = 1
-
-
-def _replace_from_tmp(path: Path, write: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and a rename."""
-    return _replace_from_tmp(Path(path), lambda tmp: tmp.write_text(text))
-
-
-def write_json_atomic(path: str | os.PathLike, payload: Any) -> Path:
-    """Write ``payload`` as indented JSON to ``path`` via a temporary file and a rename."""
-    return write_text_atomic(path, json.dumps(payload, indent=1) + "\n")
-
-
-def save_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
-    """``torch.save(payload, path)`` via a temporary file and a rename."""
-    return _replace_from_tmp(Path(path), lambda tmp: torch.save(payload, tmp))
 
 
 def checkpoint_path(path: str | os.PathLike) -> Path:

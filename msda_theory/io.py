@@ -1,0 +1,84 @@
+"""Files the toolkit writes: JSON and torch payloads, always atomically.
+
+Every writer goes through a temporary file in the target's folder and an
+``os.replace`` (atomic on POSIX), so a run killed at any point leaves either
+the old file or the new one, never half of one. JSON is strict: non-finite
+floats are refused (``allow_nan=False``) unless the caller asks for them to be
+written as ``null``, so a NaN result can never pass for a valid number.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import torch
+
+NonFinite = Literal["error", "null"]
+
+
+def to_jsonable(value: Any, *, nonfinite: NonFinite = "error") -> Any:
+    """``value`` with tensors, arrays, tuples and paths turned into JSON types.
+
+    ``nonfinite='null'`` writes NaN and ±inf as ``None``; with ``'error'`` they
+    are kept, and ``json.dumps(..., allow_nan=False)`` refuses them.
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().tolist()
+    elif hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v, nonfinite=nonfinite) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v, nonfinite=nonfinite) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value) and nonfinite == "null":
+        return None
+    return value
+
+
+def dumps(payload: Any, *, nonfinite: NonFinite = "error") -> str:
+    """Indented, strict JSON text of ``payload`` (ValueError on NaN or inf when ``nonfinite='error'``)."""
+    try:
+        return json.dumps(to_jsonable(payload, nonfinite=nonfinite), indent=1, allow_nan=False) + "\n"
+    except ValueError as err:
+        raise ValueError(f"refusing to write a non-finite number as JSON ({err})") from None
+
+
+def _replace_from_tmp(path: Path, write: Callable[[Path], Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and a rename."""
+    return _replace_from_tmp(Path(path), lambda tmp: tmp.write_text(text))
+
+
+def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFinite = "error") -> Path:
+    """Write ``payload`` as strict, indented JSON to ``path`` via a temporary file and a rename."""
+    return write_text_atomic(path, dumps(payload, nonfinite=nonfinite))
+
+
+def save_torch_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
+    """``torch.save(payload, path)`` via a temporary file and a rename."""
+    return _replace_from_tmp(Path(path), lambda tmp: torch.save(payload, tmp))
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """The JSON value stored at ``path`` (ValueError naming the file if it is not valid JSON)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})") from None
