@@ -98,3 +98,19 @@ def test_fit_trains_one_epoch_with_the_new_strategy(stripes, tmp_path):
     assert result.metrics["config"]["strategy"] == NAME
     assert math.isfinite(epoch["train_loss"]) and 0.0 <= epoch["test_accuracy"] <= 1.0
     assert epoch["train_loss"] != plain.metrics["epochs"][0]["train_loss"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: masks.register("mixup", Stripes, defaults={}), "strategy 'mixup' is already registered"),
+    (lambda: masks.register("none", Stripes, defaults={}), "strategy 'none' is already registered"),
+    (lambda: masks.register("x", object, defaults={}), "a mask family must be a dataclass with a sample method"),
+    (lambda: masks.register("x", Stripes, defaults={"r": 0.5}),
+     r"x takes parameters \['alpha'\], got unexpected defaults \['r'\]"),
+    (lambda: masks.register("x", Stripes, defaults={"alpha": -1.0}), "alpha must be a finite number > 0, got -1.0"),
+    (lambda: masks.unregister("x"), "strategy 'x' is not registered"),
+    (lambda: masks.from_params("x", alpha=1.0), "unknown strategy 'x'; choose one of: mixup, cutmix"),
+])
+def test_registry_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+    assert "x" not in masks.FAMILIES  # a refused registration leaves the registry unchanged
