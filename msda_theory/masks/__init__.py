@@ -21,7 +21,15 @@ from msda_theory.masks.gmix import GMix
 from msda_theory.masks.hmix import HMix
 from msda_theory.masks.mixup import Mixup
 from msda_theory.masks.registry import (
-    DEFAULTS, FAMILIES, from_params, get, paper_families, parameter_names, register, strategies, unregister,
+    DEFAULTS,
+    FAMILIES,
+    from_params,
+    get,
+    paper_families,
+    parameter_names,
+    register,
+    strategies,
+    unregister,
 )
 
 register("mixup", Mixup, defaults={"alpha": 1.0}, paper=True)

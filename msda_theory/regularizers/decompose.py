@@ -18,12 +18,13 @@ import torch
 from torch import Tensor
 
 from msda_theory.masks._base import MaskSampler
+from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import anchor_terms, as_rows
 from msda_theory.regularizers.direct import PARTNER_MODES, draw, mean_and_se, unit_values
 from msda_theory.regularizers.losses import get_loss, label_rows
-from msda_theory.weights import METHODS as WEIGHT_METHODS, strategy_weights
 from msda_theory.regularizers.moment_form import moment_terms
-from msda_theory.regularizers.data_moments import data_moments
+from msda_theory.weights import METHODS as WEIGHT_METHODS
+from msda_theory.weights import strategy_weights
 
 ESTIMATORS = ("moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")

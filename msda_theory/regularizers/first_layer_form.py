@@ -11,7 +11,7 @@ through the layer's weights instead of input gradients; the two agree.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 from torch import Tensor, nn
@@ -19,7 +19,7 @@ from torch.nn import functional as F
 
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import as_rows, jacobians
-from msda_theory.regularizers.losses import get_loss, label_rows
+from msda_theory.regularizers.losses import get_loss
 from msda_theory.weights import PairWeights
 
 

@@ -24,8 +24,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from msda_theory.regularizers.derivatives import anchor_terms, hessian_vector_products, jacobians
 from msda_theory.regularizers.data_moments import DataMoments
+from msda_theory.regularizers.derivatives import anchor_terms, hessian_vector_products, jacobians
 from msda_theory.regularizers.losses import GLMLoss
 from msda_theory.weights import PairWeights
 

@@ -155,4 +155,4 @@ def _check_task(c: TrainConfig) -> None:
         raise ValueError(f"binary needs exactly two classes, got classes={c.classes!r}")
 
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]
+__all__ = ["OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)
