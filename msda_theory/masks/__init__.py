@@ -15,6 +15,7 @@ from typing import Any
 
 from msda_theory.masks import registry
 from msda_theory.masks._base import BetaMaskFamily, MaskSampler, Size, check_size, draw_beta
+from msda_theory.masks.choice import Apply, RandomChoice, choose
 from msda_theory.masks.cutmix import CutMix
 from msda_theory.masks.fmix import FMix
 from msda_theory.masks.gmix import GMix
@@ -49,6 +50,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Apply",
+    "RandomChoice",
+    "choose",
     "BetaMaskFamily",
     "CutMix",
     "DEFAULTS",
