@@ -20,6 +20,7 @@ input (section 7: f(x) = g(W x + b)).
 """
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from torch import Tensor, nn
@@ -178,6 +179,27 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
     return ResNet(shape, num_classes, activation=activation)
 
 
+def from_factory(spec: str, **kwargs: object) -> nn.Module:
+    """A user's model from ``"package.module:factory"``: ``factory(**kwargs)``, which must return an nn.Module.
+
+    This imports and runs the named module's code, as ``python -c "import ..."`` would: name only code you trust.
+    """
+    module_name, sep, attr = str(spec).partition(":")
+    if not sep or not module_name or not attr.isidentifier():
+        raise ValueError(f"a model factory is written 'package.module:function', got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        raise ValueError(f"cannot import {module_name!r} for the model factory {spec!r} ({err})") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ValueError(f"{module_name!r} has no callable {attr!r}")
+    model = factory(**kwargs)
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"the model factory {spec!r} returned {type(model).__name__}, not a torch nn.Module")
+    return model
+
+
 def is_binary(logits: Tensor) -> bool:
     """True for a single-logit model: output (B,) or (B, 1)."""
     return logits.dim() == 1 or (logits.dim() == 2 and logits.shape[1] == 1)
@@ -191,6 +213,6 @@ def predict(logits: Tensor) -> Tensor:
 
 
 __all__ = [
-    "ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build",
+    "ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build", "from_factory",
     "is_binary", "predict",
 ]

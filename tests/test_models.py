@@ -76,3 +76,28 @@ def test_bad_shapes_and_class_counts():
         models.build("cnn", (1, 2, 2), 10)
     with pytest.raises(ValueError, match=r"num_classes must be a positive integer, got 0"):
         models.build("linear", (1, 8, 8), 0)
+
+
+def _tiny_model() -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+
+
+def test_from_factory_builds_a_users_model() -> None:
+    from msda_theory.models import from_factory
+
+    model = from_factory(f"{__name__}:_tiny_model")
+    assert isinstance(model, nn.Module) and model(torch.zeros(3, 1, 2, 2)).shape == (3, 2)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("no_colon", "is written 'package.module:function'"),
+    ("surely_missing_module_xyz:make", "cannot import 'surely_missing_module_xyz'"),
+    ("math:nothing_here", "has no callable 'nothing_here'"),
+    ("math:pi", "has no callable 'pi'"),
+    ("collections:OrderedDict", "returned OrderedDict, not a torch nn.Module"),
+])
+def test_from_factory_refuses_bad_specs(spec: str, message: str) -> None:
+    from msda_theory.models import from_factory
+
+    with pytest.raises(ValueError, match=message):
+        from_factory(spec)
