@@ -58,9 +58,13 @@ def stream_seeds(seed: int) -> tuple[int, int, int]:
 
 def resolve_device(name: str) -> torch.device:
     """``torch.device(name)``, refusing CUDA where it is unavailable."""
-    if name.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available")
-    return torch.device(name)
+    return device
 
 
 def init_model(config: TrainConfig, task: Task) -> nn.Module:
