@@ -3,7 +3,10 @@
 The CIFAR "python version" files are pickles. A plain ``pickle.load`` runs any
 callable the file names (``os.system`` included), so :func:`safe_unpickle`
 admits only the globals numpy arrays are rebuilt from and refuses the rest
-with a :class:`UnsafePickleError` before anything runs.
+with a :class:`UnsafePickleError` before anything runs. The two globals that
+allocate an array of a requested shape (``_reconstruct`` and ``ndarray``) are
+wrapped so that a small file cannot ask for more than the allocation cap
+(``msda_theory.io.MAX_ALLOC_BYTES``).
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import pickle
 from typing import Any, Callable
 
 import numpy as np
+
+from msda_theory.io import AllocationError, check_allocation
 
 try:  # numpy >= 2
     from numpy._core import multiarray as _multiarray
@@ -32,17 +37,40 @@ def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode("latin1")
 
 
+def _check_shape(shape: Any, dtype: Any) -> None:
+    """Refuse an array request of ``prod(shape) * itemsize`` bytes over the cap."""
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    count = 1
+    for d in dims:
+        count *= int(d)
+    check_allocation(count * np.dtype(dtype).itemsize, f"a pickled array of shape {dims} and dtype {dtype}")
+
+
+def _reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+    """``numpy``'s ``_reconstruct(ndarray, shape, dtype)`` after checking the requested size."""
+    _check_shape(shape, np.uint8 if isinstance(dtype, bytes) else dtype)
+    return _multiarray._reconstruct(np.ndarray, shape, dtype)
+
+
+class _NdarrayGuard:
+    """Stands for ``numpy.ndarray`` in a pickle: as a constructor it checks the size first."""
+
+    def __new__(cls, shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[misc]
+        _check_shape(shape, dtype)
+        return np.ndarray(shape, dtype, *args, **kwargs)
+
+
 def _empty_bytes() -> bytes:
     """Return ``b""``: how protocol-2 pickles from Python 3 store empty bytes (``bytes()``)."""
     return b""
 
 
 _ALLOWED: dict[tuple[str, str], Callable[..., Any]] = {
-    ("numpy.core.multiarray", "_reconstruct"): _multiarray._reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _multiarray._reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy.core.numeric", "_frombuffer"): _numeric._frombuffer,
     ("numpy._core.numeric", "_frombuffer"): _numeric._frombuffer,
-    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "ndarray"): _NdarrayGuard,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_encode,
     ("__builtin__", "bytes"): _empty_bytes,
@@ -77,7 +105,7 @@ def safe_unpickle(data: bytes, source: str) -> Any:
     """
     try:
         return SafeUnpickler(io.BytesIO(data), source).load()
-    except UnsafePickleError:
+    except (UnsafePickleError, AllocationError):
         raise
     except Exception as exc:  # garbage input raises many types: EOFError, TypeError, ...
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
