@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from msda_theory.io import MAX_ALLOC_BYTES, check_allocation
+from msda_theory.io import allocation_cap, check_allocation
 
 from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
 
@@ -49,7 +49,7 @@ def read_file_bytes(path: Path) -> bytes:
         return path.read_bytes()
     try:
         with gzip.open(path, "rb") as handle:
-            data = handle.read(MAX_ALLOC_BYTES + 1)  # a gzip bomb stops here
+            data = handle.read(allocation_cap() + 1)  # a gzip bomb stops here
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"corrupt gzip file {path}: {exc}") from None
     check_allocation(len(data), f"decompressing {path} (at least {len(data):,} bytes)")

@@ -37,27 +37,35 @@ def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode("latin1")
 
 
-def _check_shape(shape: Any, dtype: Any) -> None:
-    """Refuse an array request of ``prod(shape) * itemsize`` bytes over the cap."""
+def _check_shape(shape: Any, dtype: Any, limit: int) -> None:
+    """Refuse an array request of ``prod(shape) * itemsize`` bytes over ``limit`` or the allocation cap."""
     dims = (shape,) if isinstance(shape, int) else tuple(shape)
     count = 1
     for d in dims:
         count *= int(d)
-    check_allocation(count * np.dtype(dtype).itemsize, f"a pickled array of shape {dims} and dtype {dtype}")
+    nbytes = count * np.dtype(np.uint8 if isinstance(dtype, bytes) else dtype).itemsize
+    what = f"a pickled array of shape {dims} and dtype {dtype}"
+    check_allocation(nbytes, what)
+    if nbytes > limit:
+        raise AllocationError(f"{what} would need {nbytes:,} bytes, more than its {limit:,}-byte pickle holds")
 
 
-def _reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
-    """``numpy``'s ``_reconstruct(ndarray, shape, dtype)`` after checking the requested size."""
-    _check_shape(shape, np.uint8 if isinstance(dtype, bytes) else dtype)
-    return _multiarray._reconstruct(np.ndarray, shape, dtype)
+def _capped(limit: int) -> dict[str, Callable[..., Any]]:
+    """``_reconstruct`` and ``ndarray`` for one pickle of ``limit`` bytes: no array larger than the file.
 
+    A genuine pickle stores an array's bytes inside itself (``_reconstruct``
+    asks for shape (0,) and ``__setstate__`` fills it), so this bound never
+    refuses a real file.
+    """
+    def reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+        _check_shape(shape, dtype, limit)
+        return _multiarray._reconstruct(np.ndarray, shape, dtype)
 
-class _NdarrayGuard:
-    """Stands for ``numpy.ndarray`` in a pickle: as a constructor it checks the size first."""
-
-    def __new__(cls, shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[misc]
-        _check_shape(shape, dtype)
+    def ndarray(shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> np.ndarray:
+        _check_shape(shape, dtype, limit)
         return np.ndarray(shape, dtype, *args, **kwargs)
+
+    return {"_reconstruct": reconstruct, "ndarray": ndarray}
 
 
 def _empty_bytes() -> bytes:
@@ -66,11 +74,11 @@ def _empty_bytes() -> bytes:
 
 
 _ALLOWED: dict[tuple[str, str], Callable[..., Any]] = {
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _multiarray._reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _multiarray._reconstruct,
     ("numpy.core.numeric", "_frombuffer"): _numeric._frombuffer,
     ("numpy._core.numeric", "_frombuffer"): _numeric._frombuffer,
-    ("numpy", "ndarray"): _NdarrayGuard,
+    ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_encode,
     ("__builtin__", "bytes"): _empty_bytes,
@@ -81,14 +89,16 @@ _ALLOWED: dict[tuple[str, str], Callable[..., Any]] = {
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler (``encoding="bytes"``) whose ``find_class`` admits only ``_ALLOWED``."""
 
-    def __init__(self, file: io.BufferedIOBase, source: str) -> None:
+    def __init__(self, file: io.BufferedIOBase, source: str, size: int) -> None:
         super().__init__(file, encoding="bytes")
         self.source = source
+        self.capped = _capped(size)
 
     def find_class(self, module: str, name: str) -> Callable[..., Any]:
-        """Return the allowed global ``module.name`` or raise :class:`UnsafePickleError`."""
+        """Return the allowed global ``module.name`` (size-capped where it allocates) or raise UnsafePickleError."""
         try:
-            return _ALLOWED[(module, name)]
+            found = _ALLOWED[(module, name)]
+            return self.capped.get(name, found) if module.startswith("numpy") else found
         except KeyError:
             raise UnsafePickleError(
                 f"refusing to load {module}.{name} from {self.source}: "
@@ -104,7 +114,7 @@ def safe_unpickle(data: bytes, source: str) -> Any:
         source: the file name used in error messages.
     """
     try:
-        return SafeUnpickler(io.BytesIO(data), source).load()
+        return SafeUnpickler(io.BytesIO(data), source, len(data)).load()
     except (UnsafePickleError, AllocationError):
         raise
     except Exception as exc:  # garbage input raises many types: EOFError, TypeError, ...
