@@ -49,9 +49,13 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             f"npz data set not found (tried: {path}); pass npz:PATH naming a .npz file "
             "with arrays x (N, H, W) or (N, C, H, W) and y (N,)"
         )
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as handle:
+            npy = handle.read(6) == b"\x93NUMPY"
+        what = "it holds a single array, not an npz archive of x and y" if npy else "it is not an npz (zip) archive"
+        raise ValueError(f"cannot read npz file {path}: {what}")
     try:
-        if zipfile.is_zipfile(path):
-            check_headers(path)
+        check_headers(path)
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single array, not an npz archive of x and y")

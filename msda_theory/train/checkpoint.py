@@ -72,6 +72,15 @@ def verify_checksum(file: Path) -> None:
         raise ValueError(f"checkpoint {file} does not match its checksum in {listing} (corrupt or replaced)")
 
 
+def _load_reason(err: Exception) -> str:
+    """The informative part of a torch.load error, on one line (the weights-only refusal names the global)."""
+    text = " ".join(str(err).split())
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text[text.index(marker):].split(". ")[0]
+    return f"{type(err).__name__}: {text}"[:200]
+
+
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The raw checkpoint dict of a run folder or checkpoint file, checksum-verified, read with ``weights_only=True``."""
     file = checkpoint_path(path)
@@ -81,8 +90,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated, empty or random bytes raise many types
-        reason = " ".join(f"{type(err).__name__}: {err}".split())[:200]
-        raise ValueError(f"cannot read checkpoint {file}: {reason}") from None
+        raise ValueError(f"cannot read checkpoint {file} (truncated, damaged or not a torch file): "
+                         f"{_load_reason(err)}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{file} is not a msda_theory checkpoint (format {FORMAT})")
     missing = [key for key in REQUIRED_KEYS if key not in state]

@@ -91,10 +91,15 @@ def _restore(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], mode
     state = read_checkpoint(out_dir / CHECKPOINT)
     stored = dict(state["config"], device=config.device) if isinstance(state["config"], dict) else {}
     if stored != config.to_dict():
-        diff = sorted(k for k in config.to_dict() if stored.get(k) != config.to_dict()[k])
+        current = config.to_dict()
+        diff = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
         raise RunMismatchError(f"cannot resume {out_dir}: its checkpoint was written with a different config "
                                f"(fields {diff})")
     check_fingerprint(state.get("data"), task_info["data"], out_dir)
+    stored_task = state["task"] if isinstance(state["task"], dict) else {}
+    changed = sorted(k for k in ("in_shape", "num_classes", "outputs") if stored_task.get(k) != task_info[k])
+    if changed:
+        raise ValueError(f"cannot resume {out_dir}: its checkpoint's task differs from the data's (fields {changed})")
     try:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])

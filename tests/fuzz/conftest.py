@@ -7,6 +7,7 @@ asks to report.
 from __future__ import annotations
 
 import contextlib
+import os
 import io
 import shutil
 import traceback
@@ -55,6 +56,8 @@ def assert_clean_error(result: CliResult, before: set[str], after: set[str], exp
     clean = (not result.crashed and result.status == 2 and len(lines) == 1
              and lines[0].startswith("msda-theory") and "Traceback" not in result.err)
     OUTCOMES.append("clean" if clean else ("traceback" if result.crashed else "other"))
+    if os.environ.get("FUZZ_SHOW"):
+        print("LINE:", result.err.strip())
     assert clean, (result.status, result.err[-2000:])
     assert after == before, f"files left behind: {sorted(after - before)}"
     if expect is not None:
