@@ -31,11 +31,6 @@ class AllocationError(ValueError):
     """An input would make the toolkit allocate more than ``MAX_ALLOC_BYTES``."""
 
 
-def allocation_cap() -> int:
-    """The current ``MAX_ALLOC_BYTES`` (read at call time, so tests can lower it)."""
-    return MAX_ALLOC_BYTES
-
-
 def gib(nbytes: float) -> str:
     """``nbytes`` as a short GiB figure, e.g. '3.2 GiB'."""
     return f"{nbytes / 2**30:.3g} GiB"

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from msda_theory.io import allocation_cap, check_allocation
+from msda_theory.io import check_allocation
 
 from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
 
@@ -42,21 +42,23 @@ _HOW_TO_GET = (
 )
 
 
-def read_file_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path) -> bytes | bytearray:
     """Return the bytes of ``path``, gunzipped when its name ends in ``.gz``."""
     if path.suffix != ".gz":
         check_allocation(path.stat().st_size, f"reading {path}")
         return path.read_bytes()
+    data = bytearray()
     try:
         with gzip.open(path, "rb") as handle:
-            data = handle.read(allocation_cap() + 1)  # a gzip bomb stops here
+            while chunk := handle.read(1 << 16):
+                data += chunk
+                check_allocation(len(data), f"decompressing {path} (at least {len(data):,} bytes)")  # gzip bombs
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"corrupt gzip file {path}: {exc}") from None
-    check_allocation(len(data), f"decompressing {path} (at least {len(data):,} bytes)")
     return data
 
 
-def parse_idx(data: bytes, magic: int, source: str) -> np.ndarray:
+def parse_idx(data: bytes | bytearray, magic: int, source: str) -> np.ndarray:
     """Parse an unsigned-byte IDX buffer into a uint8 array of the shape its header gives.
 
     Args:
@@ -65,7 +67,7 @@ def parse_idx(data: bytes, magic: int, source: str) -> np.ndarray:
         source: the file name used in error messages.
 
     Returns:
-        (N, H, W) for images, (N,) for labels; a read-only view of ``data``.
+        (N, H, W) for images, (N,) for labels; a view of ``data``.
     """
     ndim = magic & 0xFF
     header = 4 * (1 + ndim)
