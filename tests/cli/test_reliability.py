@@ -81,3 +81,20 @@ def test_weights_at_a_huge_alpha_are_finite_or_refused(tmp_path: Path, capsys) -
     else:
         lines = err_lines(capsys)
         assert status == 2 and len(lines) == 1 and not out.exists()
+
+
+def test_resume_after_the_npz_changed_is_refused(tmp_path: Path, capsys) -> None:
+    """The issue's case: the npz at the same path changed between a kill and --resume."""
+    import numpy as np
+
+    data = tmp_path / "data.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, x=rng.integers(0, 256, (40, 8, 8), dtype=np.uint8), y=np.arange(40) % 4)
+    argv = ["train", "--data", f"npz:{data}", "--model", "linear", "--epochs", "2", "--batch-size", "8",
+            "--no-progress", "--threads", "1", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    np.savez(data, x=rng.integers(0, 256, (500, 8, 8), dtype=np.uint8), y=np.arange(500) % 4)
+    capsys.readouterr()
+    assert main([*argv, "--resume"]) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "the data differ from those it was trained on (fingerprint fields ['n_train', 'sha256'])" in lines[0]

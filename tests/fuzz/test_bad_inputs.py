@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pytest
 import torch
 
@@ -200,3 +201,40 @@ def test_bad_cifar_fails_cleanly(name: str, tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     result = run_cli(_train_on("cifar10", root, tmp_path))
     assert_clean_error(result, before, snapshot(tmp_path))
+
+
+# ------------------------------------------------------------------ bad options on a good run
+
+ON_A_RUN = {
+    "robustness n 0": (["robustness", "--n", "0"], "--n must lie in"),
+    "robustness n too many": (["robustness", "--n", "100000"], "--n must lie in"),
+    "robustness eps negative": (["robustness", "--eps", "-0.1"], "--eps radii must be finite"),
+    "robustness eps nan": (["robustness", "--eps", "nan"], "--eps radii must be finite"),
+    "robustness eps text": (["robustness", "--eps", "a,b"], "--eps must be comma-separated"),
+    "robustness json is a folder": (["robustness", "--json", "{tmp}"], "existing folder"),
+    "decompose bce on a 10-class run": (["decompose", "--loss", "bce", "--subset", "4"], "outputs"),
+    "decompose other data": (["decompose", "--data", "npz:{npz}", "--subset", "4"], "takes images"),
+    "train resume with another config": (["train", "--model", "linear", "--epochs", "2", "--subset", "64",
+                                          "--test-subset", "32", "--batch-size", "32", "--lr", "0.5",
+                                          "--resume", "--no-progress"], "different config (fields ['lr'])"),
+    "train resume on other data": (["train", "--model", "linear", "--epochs", "2", "--subset", "63",
+                                    "--test-subset", "32", "--batch-size", "32", "--resume", "--no-progress"],
+                                   "different config (fields ['subset'])"),
+    "train into a finished run": (["train", "--model", "linear", "--epochs", "2", "--subset", "64",
+                                   "--test-subset", "32", "--batch-size", "32", "--no-progress"],
+                                  "already holds a run"),
+}
+
+
+@pytest.mark.parametrize("name", list(ON_A_RUN))
+def test_bad_options_on_a_good_run(name: str, run_copy: Path, tmp_path: Path) -> None:
+    args, expect = ON_A_RUN[name]
+    npz = tmp_path / "inputs" / "big.npz"
+    np.savez(npz, x=np.zeros((8, 12, 12), np.uint8), y=np.arange(8) % 2)
+    args = [a.format(tmp=tmp_path, npz=npz) for a in args]
+    where = ["--out", str(run_copy)] if args[0] == "train" else ["--checkpoint", str(run_copy)]
+    if args[0] != "train" and "--json" not in args:
+        where += ["--json", str(tmp_path / "out.json")]
+    before = snapshot(tmp_path)
+    result = run_cli([*args, *where])
+    assert_clean_error(result, before, snapshot(tmp_path), expect)
