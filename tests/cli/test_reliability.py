@@ -89,11 +89,12 @@ def test_resume_after_the_npz_changed_is_refused(tmp_path: Path, capsys) -> None
 
     data = tmp_path / "data.npz"
     rng = np.random.default_rng(0)
-    np.savez(data, x=rng.integers(0, 256, (40, 8, 8), dtype=np.uint8), y=np.arange(40) % 4)
+    test = {"x_test": rng.integers(0, 256, (16, 8, 8), dtype=np.uint8), "y_test": np.arange(16) % 4}
+    np.savez(data, x=rng.integers(0, 256, (40, 8, 8), dtype=np.uint8), y=np.arange(40) % 4, **test)
     argv = ["train", "--data", f"npz:{data}", "--model", "linear", "--epochs", "2", "--batch-size", "8",
             "--no-progress", "--threads", "1", "--out", str(tmp_path / "run")]
     assert main(argv) == 0
-    np.savez(data, x=rng.integers(0, 256, (500, 8, 8), dtype=np.uint8), y=np.arange(500) % 4)
+    np.savez(data, x=rng.integers(0, 256, (500, 8, 8), dtype=np.uint8), y=np.arange(500) % 4, **test)
     capsys.readouterr()
     assert main([*argv, "--resume"]) == 2
     lines = err_lines(capsys)
