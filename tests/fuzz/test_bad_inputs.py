@@ -208,8 +208,8 @@ def test_bad_cifar_fails_cleanly(name: str, tmp_path: Path) -> None:
 ON_A_RUN = {
     "robustness n 0": (["robustness", "--n", "0"], "--n must lie in"),
     "robustness n too many": (["robustness", "--n", "100000"], "--n must lie in"),
-    "robustness eps negative": (["robustness", "--eps", "-0.1"], "--eps radii must be finite"),
-    "robustness eps nan": (["robustness", "--eps", "nan"], "--eps radii must be finite"),
+    "robustness eps negative": (["robustness", "--eps", "-0.1"], "eps must be a finite number >= 0"),
+    "robustness eps nan": (["robustness", "--eps", "nan"], "eps must be a finite number >= 0"),
     "robustness eps text": (["robustness", "--eps", "a,b"], "--eps must be comma-separated"),
     "robustness json is a folder": (["robustness", "--json", "{tmp}"], "existing folder"),
     "decompose bce on a 10-class run": (["decompose", "--loss", "bce", "--subset", "4"], "outputs"),
