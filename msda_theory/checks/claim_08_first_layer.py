@@ -6,8 +6,9 @@ import torch
 from msda_theory import masks
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.data import load
-from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, pixel_weights
+from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
 from msda_theory.regularizers.experiments import small_model
+from msda_theory.weights import strategy_weights
 
 TOLERANCE = 1e-8
 
@@ -23,7 +24,7 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
         model = small_model(arch, (1, 8, 8), data.num_classes, seed=ctx.seed)
         for offset, family in enumerate(masks.PAPER_FAMILIES):
             mask_set = MaskSet(masks.get(family).sample(64, (8, 8), generator=ctx.generator(offset), dtype=torch.float64)[0])
-            layer_form = first_layer_r2(model, x, y, pixel_weights(mask_set, (8, 8)), loss="ce")
+            layer_form = first_layer_r2(model, x, y, strategy_weights(mask_set, (8, 8)), loss="ce")
             gradient_form = decompose(model, x, y, mask_set, loss="ce", estimator="moment", n_masks=2,
                                       generator=ctx.generator(offset)).r2
             gaps[f"{arch}/{family}"] = abs(layer_form - gradient_form) / abs(gradient_form)

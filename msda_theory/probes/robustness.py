@@ -15,12 +15,11 @@ from typing import Any, Sequence
 
 import torch
 
-from msda_theory.attacks import evaluate_robustness
+from msda_theory.attacks import ATTACKS, evaluate_robustness
 from msda_theory.probes.runs import TrainedModel, train_runs
 from msda_theory.probes.stats import paired_difference, t_interval
 from msda_theory.train import TrainConfig
 
-ATTACKS = ("fgsm", "pgd")
 NORMS = ("linf", "l2")
 
 

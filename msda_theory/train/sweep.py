@@ -40,7 +40,8 @@ import joblib
 from scipy import stats
 
 from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
-from msda_theory.train.config import STRATEGIES, TrainConfig
+from msda_theory import masks
+from msda_theory.train.config import TrainConfig
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
 
@@ -164,7 +165,7 @@ def run_sweep(
 
     Args:
         base: the shared config; its data, strategy and seed are replaced per job.
-        strategies: names from ``STRATEGIES``.
+        strategies: names from ``masks.strategies()`` ("none" and every registered family).
         seeds: training seeds (``base.data_seed`` fixes the subset for all of them).
         out_dir: the sweep folder (also holds sweep.json, the resolved sweep config).
         datasets: data set names; default ``[base.data]``.
@@ -177,9 +178,10 @@ def run_sweep(
         "rerun": [folders of another config or data trained afresh], "skipped": [run folders
         already finished with this config and data], "sweep": the resolved sweep config}.
     """
-    unknown = [s for s in strategies if s not in STRATEGIES]
+    known = masks.strategies()
+    unknown = [s for s in strategies if s not in known]
     if not strategies or unknown:
-        raise ValueError(f"strategies must be a non-empty list from: {', '.join(STRATEGIES)}; got {list(strategies)!r}")
+        raise ValueError(f"strategies must be a non-empty list from: {', '.join(known)}; got {list(strategies)!r}")
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {list(seeds)!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
