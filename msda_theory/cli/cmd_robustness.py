@@ -55,10 +55,17 @@ def parse_eps(text: str) -> list[float]:
 
 
 def load_run(checkpoint: str) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
-    """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes."""
-    from msda_theory import data, train  # late: training is only needed here
+    """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes.
 
-    model, config = train.load_checkpoint(checkpoint)
+    The run's checksum is verified, and its data fingerprint against the data as they are now.
+    """
+    from msda_theory import data  # late: the data sets are only needed here
+    from msda_theory.train.checkpoint import model_from_state, read_checkpoint
+    from msda_theory.train.runfolder import verify_run_data
+
+    state = read_checkpoint(checkpoint)
+    model, config = model_from_state(state, str(checkpoint))
+    verify_run_data(state, config, str(checkpoint))
     test = data.load(config.data, root=config.root, split="test")
     x, y = test.x, test.y
     classes = getattr(config, "classes", None)

@@ -4,7 +4,8 @@
   held for the whole run; a second writer gets a one-line ValueError at once.
 - ``data_fingerprint(task)``: counts, shapes and the SHA-256 of the train and
   test tensors (after class selection and subsetting), stored in the
-  checkpoint and metrics.json; a resume whose data differ is refused.
+  checkpoint and metrics.json; a resume whose data differ is refused, and
+  ``verify_run_data`` refuses to evaluate a loaded run on changed data.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from typing import Any, Iterator
 
 import torch
 
-from msda_theory.train.task import Task
+from msda_theory.train.config import TrainConfig
+from msda_theory.train.task import Task, prepare_task
 
 LOCK = ".lock"
 
@@ -46,12 +48,21 @@ def data_fingerprint(task: Task) -> dict[str, Any]:
             "sha256": tensor_sha256(task.x_train, task.y_train, task.x_test, task.y_test)}
 
 
-def check_fingerprint(stored: dict[str, Any] | None, current: dict[str, Any], folder: Path) -> None:
-    """Refuse to continue a run whose stored data fingerprint differs from the data loaded now."""
+def check_fingerprint(stored: dict[str, Any] | None, current: dict[str, Any], folder: Path | str,
+                      action: str = "resume") -> None:
+    """Refuse to ``action`` a run whose stored data fingerprint differs from the data loaded now."""
     if stored != current:
         fields = sorted(k for k in current if (stored or {}).get(k) != current[k])
-        raise RunMismatchError(f"cannot resume {folder}: the data differ from those it was trained on "
+        raise RunMismatchError(f"cannot {action} {folder}: the data differ from those it was trained on "
                                f"(fingerprint fields {fields})")
+
+
+def verify_run_data(state: dict[str, Any], config: TrainConfig, source: str) -> None:
+    """Load a checkpoint's data again and compare fingerprints (runs on in-memory data, or without one, are skipped)."""
+    task = state.get("task")
+    if not isinstance(task, dict) or task.get("source") != "loaded" or state.get("data") is None:
+        return
+    check_fingerprint(state["data"], data_fingerprint(prepare_task(config)), source, action="evaluate")
 
 
 @contextlib.contextmanager
@@ -69,4 +80,5 @@ def run_lock(folder: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-__all__ = ["LOCK", "RunMismatchError", "check_fingerprint", "data_fingerprint", "run_lock", "tensor_sha256"]
+__all__ = ["LOCK", "RunMismatchError", "check_fingerprint", "data_fingerprint", "run_lock", "tensor_sha256",
+           "verify_run_data"]

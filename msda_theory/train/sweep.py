@@ -191,7 +191,6 @@ def run_sweep(
     configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]
     out = Path(out_dir)
     sweep = {"base": base.to_dict(), "strategies": strategies, "seeds": seeds, "datasets": datasets}
-    write_json_atomic(out / "sweep.json", sweep)
     done = joblib.Parallel(n_jobs=jobs, backend=backend)(
         joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun) for c in configs)
     status = {kind: [d for d, s in done if s == kind] for kind in ("ran", "rerun", "skipped")}
@@ -205,6 +204,7 @@ def run_sweep(
     rows = summarize(runs)  # type: ignore[arg-type]
     result = {"rows": rows, **status, "sweep": sweep}
     write_json_atomic(out / "results.json", {"sweep": sweep, "rows": rows})
+    write_json_atomic(out / "sweep.json", sweep)  # after the jobs: never names a config whose results are not there
     write_text_atomic(out / "results.md", markdown_table(rows))
     return result
 

@@ -99,3 +99,26 @@ def test_resume_after_the_npz_changed_is_refused(tmp_path: Path, capsys) -> None
     assert main([*argv, "--resume"]) == 2
     lines = err_lines(capsys)
     assert len(lines) == 1 and "the data differ from those it was trained on (fingerprint fields ['n_train', 'sha256'])" in lines[0]
+
+
+def test_robustness_refuses_a_run_whose_data_changed(tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    data = tmp_path / "data.npz"
+    rng = np.random.default_rng(1)
+    arrays = {"x": rng.integers(0, 256, (40, 8, 8), dtype=np.uint8), "y": np.arange(40) % 4,
+              "x_test": rng.integers(0, 256, (16, 8, 8), dtype=np.uint8), "y_test": np.arange(16) % 4}
+    np.savez(data, **arrays)
+    run = tmp_path / "run"
+    assert main(["train", "--data", f"npz:{data}", "--model", "linear", "--epochs", "1", "--batch-size", "8",
+                 "--no-progress", "--threads", "1", "--out", str(run)]) == 0
+    argv = ["robustness", "--checkpoint", str(run), "--preset", "quick", "--n", "8", "--json", str(tmp_path / "r.json")]
+    assert main(argv) == 0
+    arrays["x_test"] = arrays["x_test"][::-1].copy()
+    np.savez(data, **arrays)
+    (tmp_path / "r.json").unlink()
+    capsys.readouterr()
+    assert main(argv) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and "cannot evaluate" in lines[0] and "fingerprint fields ['sha256']" in lines[0]
+    assert not (tmp_path / "r.json").exists()
