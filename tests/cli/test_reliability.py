@@ -122,3 +122,35 @@ def test_robustness_refuses_a_run_whose_data_changed(tmp_path: Path, capsys) -> 
     lines = err_lines(capsys)
     assert len(lines) == 1 and "cannot evaluate" in lines[0] and "fingerprint fields ['sha256']" in lines[0]
     assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize("error, expected", [
+    (MemoryError(), "msda-theory bench: error: out of memory (MemoryError)"),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you tried to "
+                  "allocate 3200000000 bytes"), "msda-theory bench: error: allocation failed ([enforce fail"),
+    (OSError(28, "No space left on device", "/full/disk/out.json"),
+     "msda-theory bench: error: No space left on device: /full/disk/out.json"),
+    (FileExistsError(17, "File exists", "/tmp/x"), "msda-theory bench: error: File exists: /tmp/x"),
+])
+def test_resource_and_io_errors_are_one_line(error: BaseException, expected: str, monkeypatch, capsys) -> None:
+    import msda_theory.cli.cmd_bench as bench
+
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(bench, "run", fail)
+    assert main(["bench"]) == 2
+    lines = err_lines(capsys)
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_a_programming_error_is_not_disguised(monkeypatch) -> None:
+    """Only user-facing failures become one line; a bug still raises (and the fuzz suite counts it)."""
+    import msda_theory.cli.cmd_bench as bench
+
+    def fail(args):
+        raise RuntimeError("shape mismatch in the library")
+
+    monkeypatch.setattr(bench, "run", fail)
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        main(["bench"])
