@@ -8,6 +8,7 @@ written as ``null``, so a NaN result can never pass for a valid number.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -17,6 +18,63 @@ from typing import Any, Callable, Literal
 import torch
 
 NonFinite = Literal["error", "null"]
+
+MAX_ALLOC_BYTES = 4 * 2**30
+"""The most memory (bytes) one array the toolkit builds from user input may need: 4 GiB.
+
+Loaders, checkpoint readers and the ``weights`` command estimate what an input
+would make them allocate (from file headers, shapes, class counts) and refuse
+it with :class:`AllocationError` before allocating anything."""
+
+
+class AllocationError(ValueError):
+    """An input would make the toolkit allocate more than ``MAX_ALLOC_BYTES``."""
+
+
+def gib(nbytes: float) -> str:
+    """``nbytes`` as a short GiB figure, e.g. '3.2 GiB'."""
+    return f"{nbytes / 2**30:.3g} GiB"
+
+
+def check_allocation(nbytes: float, what: str, *, cap: int | None = None) -> None:
+    """Raise AllocationError when ``nbytes`` (an estimate) exceeds the cap (default ``MAX_ALLOC_BYTES``)."""
+    cap = MAX_ALLOC_BYTES if cap is None else cap
+    if nbytes > cap:
+        raise AllocationError(f"{what} would need about {gib(nbytes)} of memory, over the cap of {gib(cap)} "
+                              "(msda_theory.io.MAX_ALLOC_BYTES)")
+
+
+def check_output_path(path: str | os.PathLike, *, flag: str, folder: bool = False) -> Path:
+    """Check that ``path`` can be written before any work is done; return it as a Path.
+
+    A file output (``folder=False``) must not be an existing folder; a folder
+    output must not be an existing file. The nearest existing ancestor must be
+    a writable folder. Nothing is created.
+    """
+    if not str(path).strip():
+        raise ValueError(f"{flag} must name a path, got an empty string")
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{flag} {path} is an existing file, not a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{flag} {path} is an existing folder, not a file")
+    ancestor = path if folder and path.is_dir() else path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"{flag} {path} cannot be written: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(f"{flag} {path} cannot be written: no write permission in {ancestor}")
+    return path
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The hex SHA-256 of the bytes of ``path``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def to_jsonable(value: Any, *, nonfinite: NonFinite = "error") -> Any:

@@ -3,8 +3,10 @@
 Each subcommand lives in its own module ``msda_theory/cli/cmd_<name>.py``
 exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
 they are discovered here, so a new subcommand needs no edit of this file.
-Bad input (``ValueError``, a missing file) becomes one line on stderr and
-exit status 2, never a traceback.
+Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
+unwritable file), ``MemoryError`` and torch's failed allocations become one
+line on stderr and exit status 2, never a traceback; warnings are one line each
+(numeric RuntimeWarnings are dropped: results are validated instead).
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from typing import NoReturn, Sequence
+import warnings
+from typing import Any, NoReturn, Sequence
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -40,15 +43,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _is_allocation_failure(err: RuntimeError) -> bool:
+    """torch reports a failed CPU allocation as a RuntimeError naming the allocator."""
+    text = str(err)
+    return "allocate" in text or "out of memory" in text
+
+
+def _describe(err: BaseException) -> str:
+    """One line for an error the CLI reports (OSError: its strerror and file, else the message)."""
+    if isinstance(err, MemoryError):
+        return f"out of memory ({_one_line(err) or 'MemoryError'})"
+    if isinstance(err, OSError) and err.strerror and err.filename is not None:
+        return f"{err.strerror}: {err.filename}"
+    return _one_line(err) or type(err).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, run, and turn bad input into one line and exit status 2."""
+    """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as err:
-        message = " ".join(str(err).split())  # one line, whatever the message held
-        print(f"msda-theory {args.command}: error: {message}", file=sys.stderr)
-        return 2
+    prefix = f"msda-theory {args.command}"
+
+    def show(message: Any, category: type, *_: Any, **__: Any) -> None:
+        if issubclass(category, RuntimeWarning):
+            return  # numpy's floating-point warnings: results are validated instead (strict JSON, finite checks)
+        print(f"{prefix}: warning: {_one_line(message)}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        try:
+            return int(args.run(args) or 0)
+        except (ValueError, OSError, MemoryError) as err:
+            print(f"{prefix}: error: {_describe(err)}", file=sys.stderr)
+            return 2
+        except RuntimeError as err:
+            if not _is_allocation_failure(err):
+                raise
+            print(f"{prefix}: error: allocation failed ({_one_line(err)[:200]})", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
 from msda_theory import masks
+from msda_theory.io import check_output_path
 from msda_theory.io import write_json_atomic as write_json  # noqa: F401 (re-exported for the subcommands)
 
 
@@ -35,3 +37,23 @@ def parse_size(text: str) -> tuple[int, int]:
 def generator_from_seed(seed: int) -> torch.Generator:
     """Entry points seed; library code only takes generators (style point 3)."""
     return torch.Generator().manual_seed(int(seed))
+
+
+def output_file(text: str, flag: str = "--json") -> Path:
+    """The output file named by ``flag``, checked writable before any work (see io.check_output_path)."""
+    return check_output_path(text, flag=flag)
+
+
+def output_folder(text: str, flag: str = "--out") -> Path:
+    """The output folder named by ``flag``, checked writable before any work."""
+    return check_output_path(text, flag=flag, folder=True)
+
+
+def selection(text: str | None, flag: str) -> list[str] | None:
+    """'a, b' -> ['a', 'b']; None (option absent) stays None; an empty selection is an error."""
+    if text is None:
+        return None
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise ValueError(f"{flag} must name at least one item, got {text!r}")
+    return items

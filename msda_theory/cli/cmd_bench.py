@@ -16,8 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from msda_theory.bench import SHAPES, format_table, run_benchmark
-    from msda_theory.cli._common import write_json
+    from msda_theory.cli._common import output_file, write_json
 
+    if args.json is not None:
+        output_file(args.json)
     shapes = SHAPES[:1] if args.quick else SHAPES
     result = run_benchmark(shapes, repeats=args.repeats, seed=args.seed)
     print(f"machine: {result['machine']}, torch {result['torch']}, {result['threads']} threads, "

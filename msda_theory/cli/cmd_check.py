@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 NAME = "check"
 HELP = "run the paper checks (theory.md section 9) and write the claims ledger paper_checks.md"
@@ -21,10 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from msda_theory.checks.ledger import run_checks, select, write_ledger
     from msda_theory.checks.registry import CheckContext
+    from msda_theory.cli._common import output_file, output_folder, selection
 
-    ctx = CheckContext(quick=not args.full, seed=args.seed, out_dir=Path(args.figures_dir))
-    only = [s.strip() for s in args.only.split(",")] if args.only else None
-    outcomes = run_checks(select(only), ctx)
+    output_file(args.out, "--out")
+    figures_dir = output_folder(args.figures_dir, "--figures-dir")
+    ctx = CheckContext(quick=not args.full, seed=args.seed, out_dir=figures_dir)
+    checks = select(selection(args.only, "--only"))
+    outcomes = run_checks(checks, ctx)
     path = write_ledger(outcomes, ctx, args.out)
     for o in outcomes:
         verdict = o.measurement.verdict if o.measurement else f"CRASHED ({o.error})"

@@ -10,10 +10,13 @@ import argparse
 import torch
 
 from msda_theory import models
-from msda_theory.cli._common import add_strategy_arguments, generator_from_seed, sampler_from_args, write_json
+from msda_theory.cli._common import (
+    add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
+)
 from msda_theory.data import load
 from msda_theory.regularizers import decompose
 from msda_theory.regularizers.experiments import binary_labels
+from msda_theory.train.checkpoint import model_from_state, read_checkpoint
 
 NAME = "decompose"
 HELP = "decompose the MSDA loss into L_std + R1 + R2 + R3 + remainder (JSON)"
@@ -24,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subset", type=int, default=64, help="use the first N images (default 64)")
     parser.add_argument("--model", default="mlp", choices=("linear", "mlp", "cnn"), help="architecture (default mlp)")
     parser.add_argument("--activation", default="softplus", help="activation of mlp/cnn (default softplus)")
-    parser.add_argument("--checkpoint", default=None, help="load trained weights (needs msda_theory.train)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="run folder or checkpoint.pt of a trained model (replaces --model and --activation)")
     parser.add_argument("--loss", default="ce", choices=("ce", "bce", "mse"), help="loss family (default ce)")
     add_strategy_arguments(parser, default="mixup")
     parser.add_argument("--weights", default="mc", choices=("exact", "mc"), help="pixel weights (default mc)")
@@ -35,18 +39,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _model(args: argparse.Namespace, in_shape: tuple[int, int, int], k: int) -> torch.nn.Module:
-    if args.checkpoint is not None:
-        try:
-            from msda_theory.train import load_checkpoint  # type: ignore[attr-defined]
-        except ImportError:
-            raise ValueError("checkpoints need msda_theory.train (load_checkpoint)") from None
-        return load_checkpoint(args.checkpoint).double().eval()
-    return models.build(args.model, in_shape, k, activation=args.activation).double().eval()
+    """The checkpoint's model (checked against the data's image shape and outputs) or a fresh one, float64."""
+    if args.checkpoint is None:
+        return models.build(args.model, in_shape, k, activation=args.activation).double().eval()
+    state = read_checkpoint(args.checkpoint)
+    model, _ = model_from_state(state, str(args.checkpoint))
+    task = state["task"]
+    if tuple(task["in_shape"]) != in_shape or int(task["outputs"]) != k:
+        raise ValueError(f"checkpoint {args.checkpoint} takes images {tuple(task['in_shape'])} with "
+                         f"{task['outputs']} outputs, but --data {args.data} with --loss {args.loss} needs "
+                         f"{in_shape} with {k}")
+    return model.double().eval()
 
 
 def run(args: argparse.Namespace) -> int:
     if args.subset < 2:
         raise ValueError(f"--subset must be at least 2, got {args.subset}")
+    output_file(args.json)
     torch.manual_seed(args.seed)
     data = load(args.data)
     x, y = data.x[: args.subset].double(), data.y[: args.subset]

@@ -48,8 +48,11 @@ def run(args: argparse.Namespace) -> int:
         for f in all_figures():
             print(f"{f.name:24s} {f.title}")
         return 0
-    only = [s.strip() for s in args.only.split(",")] if args.only else None
-    results = render_figures(Path(args.out), only=only, quick=args.quick, seed=args.seed)
+    from msda_theory.cli._common import output_folder, selection
+
+    only = selection(args.only, "--only")
+    out = output_folder(args.out)
+    results = render_figures(out, only=only, quick=args.quick, seed=args.seed)
     failed = [(name, r) for name, r in results if isinstance(r, str)]
     for name, r in results:
         print(f"{name:24s} {'FAILED: ' + r if isinstance(r, str) else r[0]}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from msda_theory import masks
 
@@ -21,10 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from msda_theory.figures.fig_masks import draw_mask_examples
 
-    names = [s.strip().lower() for s in args.strategies.split(",") if s.strip()]
+    from msda_theory.cli._common import output_folder, selection
+
+    names = [name.lower() for name in selection(args.strategies, "--strategies") or []]
     for name in names:
         masks.get(name)  # validates the name with the registry's message
     masks.HMix(r=args.r)
-    paths = draw_mask_examples(Path(args.out), strategies=names, lam=args.lam, r=args.r, seed=args.seed)
+    out = output_folder(args.out)
+    paths = draw_mask_examples(out, strategies=names, lam=args.lam, r=args.r, seed=args.seed)
     print(f"wrote {paths[0]}")
     return 0

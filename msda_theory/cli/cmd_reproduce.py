@@ -20,8 +20,11 @@ def run(args: argparse.Namespace) -> int:
     from msda_theory.checks.ledger import run_checks, select, write_ledger
     from msda_theory.checks.registry import CheckContext
     from msda_theory.cli.cmd_figures import render_figures
+    from msda_theory.cli._common import output_file, output_folder
     from msda_theory.data import available
 
+    output_folder(args.figures_dir, "--figures-dir")
+    output_file(args.ledger, "--ledger")
     start = time.perf_counter()
     fmnist = available("fashion-mnist")
     print(f"data: digits (embedded){' and Fashion-MNIST' if fmnist else '; Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)'}")

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from msda_theory.attacks import ATTACKS, NORMS, PRESETS, Preset, evaluate_robustness, get_preset
-from msda_theory.cli._common import generator_from_seed, write_json
+from msda_theory.cli._common import generator_from_seed, output_file, write_json
+from msda_theory.train.fit import resolve_device
 
 NAME = "robustness"
 HELP = "accuracy of a trained run under FGSM or PGD at each eps, with Wilson 95% intervals and sanity checks"
@@ -54,10 +55,17 @@ def parse_eps(text: str) -> list[float]:
 
 
 def load_run(checkpoint: str) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
-    """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes."""
-    from msda_theory import data, train  # late: training is only needed here
+    """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes.
 
-    model, config = train.load_checkpoint(checkpoint)
+    The run's checksum is verified, and its data fingerprint against the data as they are now.
+    """
+    from msda_theory import data  # late: the data sets are only needed here
+    from msda_theory.train.checkpoint import model_from_state, read_checkpoint
+    from msda_theory.train.runfolder import verify_run_data
+
+    state = read_checkpoint(checkpoint)
+    model, config = model_from_state(state, str(checkpoint))
+    verify_run_data(state, config, str(checkpoint))
     test = data.load(config.data, root=config.root, split="test")
     x, y = test.x, test.y
     classes = getattr(config, "classes", None)
@@ -95,13 +103,15 @@ def config_dict(config: Any) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Load the run, attack its test images at each eps, print a table and write the JSON."""
     preset = get_preset(args.preset)
+    device = resolve_device(args.device)
+    output_file(args.json)
     eps = parse_eps(args.eps) if args.eps is not None else list(preset.eps(args.norm))
     model, config, x, y = load_run(args.checkpoint)
     generator = generator_from_seed(args.seed)
     n = args.n if args.n is not None else (None if preset.n is None else min(preset.n, len(y)))
     x, y = choose_samples(x, y, n, args.sample, generator)
     result = evaluate_robustness(
-        model.to(args.device), x, y, eps, attack=args.attack or preset.attack, norm=args.norm,
+        model.to(device), x, y, eps, attack=args.attack or preset.attack, norm=args.norm,
         steps=pgd_steps(args.steps, preset),
         step_size=args.step_size, restarts=args.restarts if args.restarts is not None else preset.restarts,
         batch_size=args.batch_size, generator=generator,

@@ -5,7 +5,10 @@
 
 Writes OUT/<data>/<strategy>/seed<k>/{checkpoint.pt,metrics.json} per job and
 OUT/results.json + OUT/results.md (mean and 95% t-interval over seeds per
-strategy). Finished jobs are skipped on a re-run; interrupted ones resume.
+strategy). On a re-run, jobs finished with the same config and data are
+skipped, interrupted ones resume, and jobs of another config or data are
+trained afresh (``--no-rerun``: refused). Repeated strategies or seeds are
+dropped with a warning.
 
 Jobs run through joblib: local processes by default (``--jobs N``). On a
 cluster: ``--backend dask --scheduler tcp://HOST:8786`` (needs ``dask
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 
+from msda_theory.cli._common import output_folder
 from msda_theory.cli.cmd_train import (
     add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, str_list,
 )
@@ -38,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated strategies (default none,mixup,cutmix,hmix,gmix)")
     parser.add_argument("--seeds", type=int_list, default=(0, 1, 2), help="comma-separated seeds (default 0,1,2)")
     parser.add_argument("--out", required=True, help="sweep folder")
+    parser.add_argument("--no-rerun", action="store_true",
+                        help="refuse (instead of retraining) job folders holding a run of another config or data")
     parser.add_argument("--jobs", type=int, default=1, help="parallel jobs (-1: all cores; default 1)")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="joblib backend: loky (local processes, the default), threading, multiprocessing, "
@@ -49,12 +55,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sweep, print the table, return 0."""
-    base = config_from_args(args, data=args.data[0] if args.data else "digits")
+    for flag, values in (("--data", args.data), ("--strategies", args.strategies), ("--seeds", args.seeds)):
+        if not values:
+            raise ValueError(f"{flag} must name at least one item")
+    base = config_from_args(args, data=args.data[0])
+    out = output_folder(args.out)
     apply_threads(args.threads)
     backend = connect_backend(args.backend, args.scheduler)
-    result = run_sweep(base, args.strategies, list(args.seeds), out_dir=args.out, datasets=args.data,
-                       jobs=args.jobs, backend=backend)
+    result = run_sweep(base, args.strategies, list(args.seeds), out_dir=out, datasets=args.data,
+                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun)
     print(markdown_table(result["rows"]), end="")
-    print(f"ran {len(result['ran'])} job(s), skipped {len(result['skipped'])} finished; "
-          f"wrote {args.out}/results.json and {args.out}/results.md")
+    print(f"ran {len(result['ran'])} job(s), reran {len(result['rerun'])} of another config or data, "
+          f"skipped {len(result['skipped'])} finished; wrote {out}/results.json and {out}/results.md")
     return 0

@@ -5,8 +5,10 @@
 
 Every ``TrainConfig`` field is an option (``--batch-size``, ``--label-smoothing``,
 ``--classes 0,6 --binary``, ...), built from the dataclass so the two never
-drift apart. Writes ``OUT/checkpoint.pt`` and ``OUT/metrics.json`` after every
-epoch (atomically); ``--resume`` continues a killed run from its last epoch.
+drift apart. Writes ``OUT/checkpoint.pt`` (with ``checkpoint.sha256``) and
+``OUT/metrics.json`` after every epoch (atomically), holding a lock on OUT for
+the whole run; ``--resume`` continues a killed run from its last epoch (same
+config and data, verified), ``--overwrite`` replaces a run already in OUT.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from msda_theory.cli._common import output_folder
 from msda_theory.train import TrainConfig, fit
 
 NAME = "train"
@@ -60,10 +63,12 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """All TrainConfig fields, plus --out DIR, --resume, --no-progress and --threads."""
+    """All TrainConfig fields, plus --out DIR, --resume, --overwrite, --no-progress and --threads."""
     add_config_arguments(parser)
     parser.add_argument("--out", required=True, help="run folder for checkpoint.pt and metrics.json")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
+    mode.add_argument("--overwrite", action="store_true", help="replace a run already in OUT")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_threads_argument(parser)
 
@@ -89,8 +94,9 @@ def _fmt(value: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch, return 0."""
     config = config_from_args(args)
+    out = output_folder(args.out)
     apply_threads(args.threads)
-    result = fit(config, args.out, resume=args.resume, progress=not args.no_progress)
+    result = fit(config, out, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
     for r in result.metrics["epochs"]:
         print(f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, test loss {_fmt(r['test_loss'])}, "
               f"test accuracy {_fmt(r['test_accuracy'])} ({r['seconds']:.1f} s)")

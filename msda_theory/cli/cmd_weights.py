@@ -4,8 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from msda_theory.cli._common import add_strategy_arguments, generator_from_seed, parse_size, sampler_from_args, write_json
+from msda_theory.cli._common import (
+    add_strategy_arguments, generator_from_seed, output_file, parse_size, sampler_from_args, write_json,
+)
 from msda_theory.weights import DEFAULT_SAMPLES, METHODS, METRICS, pair_weights
+from msda_theory.io import check_allocation
 from msda_theory.weights.result import MAX_MATRIX_PIXELS
 
 NAME = "weights"
@@ -23,10 +26,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", required=True, help="output JSON path")
 
 
+def estimated_bytes(size: tuple[int, int]) -> int:
+    """Memory of one weights computation, estimated before it starts (bytes).
+
+    8 float64/int64 arrays on the (2H - 1) x (2W - 1) offset grid of the
+    distance profile (~ 4 H W entries each), plus a_pq and its SE,
+    2 (H W)^2 float64, when H W <= MAX_MATRIX_PIXELS.
+    """
+    pixels = size[0] * size[1]
+    matrix = 2 * 8 * pixels**2 if pixels <= MAX_MATRIX_PIXELS else 0
+    return 8 * 8 * 4 * pixels + matrix
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the weights and write {strategy, params, size, method, a_p, a_pq?, profile}."""
     size = parse_size(args.size)
     sampler = sampler_from_args(args)
+    check_allocation(estimated_bytes(size), f"--size {size[0]}x{size[1]}")
+    output_file(args.json)
     result = pair_weights(sampler, size, method=args.method, n_samples=args.samples,
                           generator=generator_from_seed(args.seed), progress=sys.stderr.isatty())
     payload = {"strategy": sampler.name, "params": sampler.params, "size": list(size), "method": args.method,

@@ -4,6 +4,10 @@ A :class:`Dataset` holds images ``x`` of shape (N, C, H, W), float32 in [0, 1],
 and integer labels ``y`` of shape (N,) in ``0 .. num_classes - 1``. It is the
 input of the training and probing code (theory.md sections 4-5: the empirical
 risk is an average over these N samples).
+
+Loaders check what a file asks for before allocating it: arrays against
+``msda_theory.io.MAX_ALLOC_BYTES`` (with the estimated memory in the message)
+and class counts against ``MAX_CLASSES``.
 """
 from __future__ import annotations
 
@@ -12,7 +16,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from msda_theory.io import check_allocation
+
 SPLITS = ("train", "test")
+
+MAX_CLASSES = 10_000
+"""The most classes a data set may have: a label of 10^9 would make a model's
+output layer (and every one-hot target) need terabytes."""
 
 
 def check_split(split: str) -> str:
@@ -25,6 +35,22 @@ def check_split(split: str) -> str:
 def unit_float(images: np.ndarray) -> torch.Tensor:
     """Return ``images / 255`` as a new float32 tensor, for uint8 pixels of any shape."""
     return torch.from_numpy(np.divide(images, np.float32(255), dtype=np.float32))
+
+
+def check_num_classes(num_classes: int, source: str) -> int:
+    """Refuse more than ``MAX_CLASSES`` classes (the memory of a 256-wide output layer is in the message)."""
+    if num_classes > MAX_CLASSES:
+        raise ValueError(
+            f"{source} implies {num_classes} classes (largest label {num_classes - 1}), over the cap of "
+            f"{MAX_CLASSES} (msda_theory.data.MAX_CLASSES); an output layer alone would need about "
+            f"{256 * 4 * num_classes / 2**30:.3g} GiB"
+        )
+    return num_classes
+
+
+def check_image_memory(count: int, source: str) -> None:
+    """Refuse images whose float32 copy (``count`` values) would exceed the allocation cap."""
+    check_allocation(4 * count, f"{source} ({count:,} pixel values as float32)")
 
 
 def check_labels(labels: np.ndarray, num_classes: int, source: str) -> np.ndarray:

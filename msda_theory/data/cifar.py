@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._dataset import Dataset, check_counts, check_labels, check_split, unit_float
+from msda_theory.io import check_allocation
+
+from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
 from .safe_pickle import safe_unpickle
 
 
@@ -86,6 +88,7 @@ def _read_archive(path: Path, members: list[str]) -> dict[str, bytes]:
             for member in tar:
                 name = member.name.removeprefix("./")
                 if member.isfile() and name in wanted:
+                    check_allocation(member.size, f"member {name} of {path}")
                     found[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"corrupt archive {path}: {' '.join(str(exc).split())}") from None
@@ -117,7 +120,12 @@ def parse_batch(batch: Any, layout: CifarLayout, source: str) -> tuple[np.ndarra
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise ValueError(f"bad data in {source}: expected uint8 array (N, 3072), got {got}")
-    labels = np.asarray(_entry(batch, layout.label_key, source))
+    stored = _entry(batch, layout.label_key, source)
+    flat = isinstance(stored, np.ndarray) or (
+        isinstance(stored, list) and all(isinstance(v, (int, float, np.generic)) for v in stored))
+    if not flat:  # a nested list of shared (memoized) lists can expand far beyond the file's size
+        raise ValueError(f"bad {layout.label_key} in {source}: expected a flat list of integers")
+    labels = np.asarray(stored)
     if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
         raise ValueError(
             f"bad {layout.label_key} in {source}: expected a list of integers, got {labels.dtype} {labels.shape}"
@@ -157,6 +165,7 @@ def load_cifar(layout: CifarLayout, root: str | os.PathLike | None, split: str =
     if layout.meta in files:
         where, blob = files[layout.meta]
         classes = parse_class_names(safe_unpickle(blob, where), layout, where)
+    check_image_memory(sum(images.size for images, _ in parts), f"{layout.title} {split} split in {source}")
     return Dataset(
         x=unit_float(np.concatenate([images for images, _ in parts])),
         y=torch.from_numpy(np.concatenate([labels for _, labels in parts])),

@@ -3,7 +3,9 @@
 An unsigned-byte IDX file is a big-endian int32 magic number ``0x0800 + ndim``
 (2051 for (N, H, W) images, 2049 for (N,) labels), ``ndim`` big-endian uint32
 dimensions, then ``prod(dims)`` bytes in C order. Files may be gzip-compressed
-(``.gz``) or raw. Nothing is cached on disk.
+(``.gz``) or raw. Nothing is cached on disk. Decompression stops at the
+allocation cap (``msda_theory.io.MAX_ALLOC_BYTES``), and the float32 copy the
+header dims imply is checked against it before anything is converted.
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._dataset import Dataset, check_counts, check_labels, check_split, unit_float
+from msda_theory.io import check_allocation
+
+from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -38,17 +42,23 @@ _HOW_TO_GET = (
 )
 
 
-def read_file_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path) -> bytes | bytearray:
     """Return the bytes of ``path``, gunzipped when its name ends in ``.gz``."""
     if path.suffix != ".gz":
+        check_allocation(path.stat().st_size, f"reading {path}")
         return path.read_bytes()
+    data = bytearray()
     try:
-        return gzip.decompress(path.read_bytes())
+        with gzip.open(path, "rb") as handle:
+            while chunk := handle.read(1 << 16):
+                data += chunk
+                check_allocation(len(data), f"decompressing {path} (at least {len(data):,} bytes)")  # gzip bombs
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"corrupt gzip file {path}: {exc}") from None
+    return data
 
 
-def parse_idx(data: bytes, magic: int, source: str) -> np.ndarray:
+def parse_idx(data: bytes | bytearray, magic: int, source: str) -> np.ndarray:
     """Parse an unsigned-byte IDX buffer into a uint8 array of the shape its header gives.
 
     Args:
@@ -57,7 +67,7 @@ def parse_idx(data: bytes, magic: int, source: str) -> np.ndarray:
         source: the file name used in error messages.
 
     Returns:
-        (N, H, W) for images, (N,) for labels; a read-only view of ``data``.
+        (N, H, W) for images, (N,) for labels; a view of ``data``.
     """
     ndim = magic & 0xFF
     header = 4 * (1 + ndim)
@@ -69,7 +79,8 @@ def parse_idx(data: bytes, magic: int, source: str) -> np.ndarray:
     if found != magic:
         raise ValueError(f"bad magic number {found} in {source} (expected {magic} for {_KIND[magic]})")
     dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    size, payload = int(np.prod(dims, dtype=np.int64)), len(data) - header
+    size, payload = int(np.prod(dims, dtype=object)), len(data) - header
+    check_image_memory(size, f"{source} with header dims {dims}")
     if payload < size:
         raise ValueError(
             f"truncated payload in {source}: header dims {dims} need {size} bytes, found {payload}"

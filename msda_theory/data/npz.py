@@ -4,7 +4,9 @@ The file holds ``x``, images (N, H, W) or (N, C, H, W), and ``y``, integer
 labels (N,) >= 0; optionally ``x_test`` and ``y_test`` for ``split="test"``.
 uint8 pixels are divided by 255; float pixels must already lie in [0, 1].
 ``num_classes = 1 + max`` over every label array in the file, so both splits
-agree. Read with ``allow_pickle=False``: the file cannot run code.
+agree. Read with ``allow_pickle=False``: the file cannot run code. Every
+array header is read first and checked against the allocation cap
+(``msda_theory.io.MAX_ALLOC_BYTES``) before any array is loaded.
 """
 from __future__ import annotations
 
@@ -15,9 +17,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._dataset import Dataset, check_counts, check_labels, check_split, unit_float
+from msda_theory.io import AllocationError, check_allocation
+
+from ._dataset import Dataset, check_counts, check_labels, check_num_classes, check_split, unit_float
 
 _KEYS = {"train": ("x", "y"), "test": ("x_test", "y_test")}
+
+
+def _header(archive: zipfile.ZipFile, member: str) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the .npy header of one archive member, without reading its data."""
+    with archive.open(member) as handle:
+        version = np.lib.format.read_magic(handle)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(handle)
+    return shape, dtype
+
+
+def check_headers(path: Path) -> None:
+    """Refuse an npz whose array headers claim more memory than the cap (float32 copies counted)."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            shape, dtype = _header(archive, member)
+            count = int(np.prod(shape, dtype=object))
+            check_allocation(count * max(dtype.itemsize, 4), f"array {member} of shape {shape} in {path}")
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -27,12 +49,20 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             f"npz data set not found (tried: {path}); pass npz:PATH naming a .npz file "
             "with arrays x (N, H, W) or (N, C, H, W) and y (N,)"
         )
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as handle:
+            npy = handle.read(6) == b"\x93NUMPY"
+        what = "it holds a single array, not an npz archive of x and y" if npy else "it is not an npz (zip) archive"
+        raise ValueError(f"cannot read npz file {path}: {what}")
     try:
+        check_headers(path)
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single array, not an npz archive of x and y")
         with loaded:
             return {key: loaded[key] for key in loaded.files}
+    except AllocationError:
+        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"cannot read npz file {path}: {' '.join(str(exc).split())}") from None
 
@@ -65,7 +95,7 @@ def _count_classes(arrays: dict[str, np.ndarray], path: Path) -> int:
     ]
     if not maxima:
         raise ValueError(f"npz file {path} holds no integer labels")
-    return 1 + max(maxima)
+    return check_num_classes(1 + max(maxima), f"npz file {path}")
 
 
 def load_npz(path: str | os.PathLike, split: str = "train") -> Dataset:

@@ -1,4 +1,4 @@
-"""Run folders: ``checkpoint.pt`` and ``metrics.json``, written atomically after every epoch.
+"""Run folders: ``checkpoint.pt``, its checksum and ``metrics.json``, written atomically after every epoch.
 
 A run folder holds
 
@@ -7,17 +7,21 @@ A run folder holds
   dict), ``optimizer`` (state dict), ``generators`` (name -> uint8 state
   tensor), ``epoch`` (finished epochs), ``records`` (one dict per finished
   epoch), ``config`` (``TrainConfig.to_dict()``), ``task`` (in_shape,
-  num_classes, outputs, ...), ``format``;
-- ``metrics.json``: the resolved config, the task and, under ``epochs``, the
-  same per-epoch records.
+  num_classes, outputs, ...), ``data`` (the data fingerprint), ``format``;
+- ``checkpoint.sha256``: the SHA-256 of the new checkpoint and of the one it
+  replaces, written before the rename, so that a kill between the two writes
+  still verifies while a flipped byte does not;
+- ``metrics.json``: the resolved config, the task, the data fingerprint and,
+  under ``epochs``, the same per-epoch records (rebuilt from the checkpoint on
+  resume, so it can never lag behind it).
 
-Both are written to a temporary file in the same folder and renamed over the
-old one (``os.replace`` is atomic on POSIX), so a run killed at any point
-leaves the last complete epoch readable.
+Every read of a checkpoint turns load, key, shape and state-dict errors into
+one ``ValueError`` naming the file.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -25,13 +29,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from msda_theory.io import save_torch_atomic as save_atomic, write_json_atomic, write_text_atomic
+from msda_theory.io import (
+    AllocationError, check_allocation, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+)
 from msda_theory.models import build
 from msda_theory.train.config import TrainConfig
 
 CHECKPOINT = "checkpoint.pt"
+CHECKSUM = "checkpoint.sha256"
 METRICS = "metrics.json"
 FORMAT = 1
+REQUIRED_KEYS = ("format", "model", "config", "task", "records")
 
 
 def checkpoint_path(path: str | os.PathLike) -> Path:
@@ -40,14 +48,55 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
     return path / CHECKPOINT if path.is_dir() else path
 
 
+def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
+    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash."""
+    file = run_dir / CHECKPOINT
+    tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.new"
+    try:
+        save_atomic(tmp, state)
+        hashes = [sha256_file(tmp)] + ([sha256_file(file)] if file.is_file() else [])
+        write_text_atomic(run_dir / CHECKSUM, "\n".join(hashes) + "\n")
+        os.replace(tmp, file)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return file
+
+
+def verify_checksum(file: Path) -> None:
+    """Check ``file`` against the ``checkpoint.sha256`` beside it (absent: a checkpoint copied alone, accepted)."""
+    listing = file.parent / CHECKSUM
+    if not listing.is_file():
+        return
+    if sha256_file(file) not in listing.read_text().split():
+        raise ValueError(f"checkpoint {file} does not match its checksum in {listing} (corrupt or replaced)")
+
+
+def _load_reason(err: Exception) -> str:
+    """The informative part of a torch.load error, on one line (the weights-only refusal names the global)."""
+    text = " ".join(str(err).split())
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text[text.index(marker):].split(". ")[0]
+    return f"{type(err).__name__}: {text}"[:200]
+
+
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The raw checkpoint dict of a run folder or checkpoint file, read with ``weights_only=True``."""
+    """The raw checkpoint dict of a run folder or checkpoint file, checksum-verified, read with ``weights_only=True``."""
     file = checkpoint_path(path)
     if not file.is_file():
         raise FileNotFoundError(f"no checkpoint at {file}")
-    state = torch.load(file, map_location="cpu", weights_only=True)
+    verify_checksum(file)
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated, empty or random bytes raise many types
+        raise ValueError(f"cannot read checkpoint {file} (truncated, damaged or not a torch file): "
+                         f"{_load_reason(err)}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{file} is not a msda_theory checkpoint (format {FORMAT})")
+    missing = [key for key in REQUIRED_KEYS if key not in state]
+    if missing:
+        raise ValueError(f"checkpoint {file} lacks the entries {missing}")
     return state
 
 
@@ -69,21 +118,53 @@ def is_finished(run_dir: str | os.PathLike) -> bool:
         return False
 
 
-def model_from_state(state: dict[str, Any]) -> tuple[nn.Module, TrainConfig]:
-    """Rebuild the model of a checkpoint dict (CPU, eval mode) and its config."""
-    config = TrainConfig.from_dict(state["config"])
-    task = state["task"]
-    model = build(config.model, tuple(task["in_shape"]), int(task["outputs"]), activation=config.activation)
-    model.load_state_dict(state["model"])
+def _task_shape(task: Any) -> tuple[tuple[int, int, int], int]:
+    """(in_shape, outputs) of a checkpoint's task entry, checked: three positive ints and a positive int."""
+    try:
+        in_shape = tuple(int(v) for v in task["in_shape"])
+        outputs = int(task["outputs"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise ValueError("its task entry needs in_shape (C, H, W) and outputs") from None
+    if len(in_shape) != 3 or min(in_shape) < 1 or outputs < 1:
+        raise ValueError(f"its task has in_shape {in_shape} and outputs {outputs}; expected positive sizes")
+    return in_shape, outputs  # type: ignore[return-value]
+
+
+def _build_within_cap(config: TrainConfig, in_shape: tuple[int, int, int], outputs: int) -> nn.Module:
+    """The model, after counting its parameters on the meta device against ``MAX_ALLOC_BYTES`` (float32)."""
+    with torch.device("meta"):
+        shadow = build(config.model, in_shape, outputs, activation=config.activation)
+    n = sum(p.numel() for p in shadow.parameters())
+    check_allocation(4 * n, f"a {config.model} with in_shape {in_shape} and {outputs} outputs ({n:,} parameters)")
+    return build(config.model, in_shape, outputs, activation=config.activation)
+
+
+def model_from_state(state: dict[str, Any], source: str = "checkpoint") -> tuple[nn.Module, TrainConfig]:
+    """Rebuild the model of a checkpoint dict (CPU, eval mode) and its config; errors name ``source``."""
+    try:
+        if not isinstance(state.get("config"), dict):
+            raise ValueError("its config entry is not a dict")
+        config = TrainConfig.from_dict(state["config"])
+        in_shape, outputs = _task_shape(state.get("task"))
+        if math.prod(in_shape) > 2**40:
+            raise ValueError(f"its task has an absurd in_shape {in_shape}")
+        model = _build_within_cap(config, in_shape, outputs)
+        model.load_state_dict(state["model"])
+    except AllocationError:
+        raise
+    except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as err:
+        reason = " ".join(str(err).split())[:300]
+        raise ValueError(f"cannot rebuild the model of {source}: {reason}") from None
     return model.eval(), config
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, TrainConfig]:
     """The trained model (CPU, eval mode) and config stored in a run folder or ``checkpoint.pt``."""
-    return model_from_state(read_checkpoint(path))
+    return model_from_state(read_checkpoint(path), str(checkpoint_path(path)))
 
 
 __all__ = [
-    "CHECKPOINT", "METRICS", "checkpoint_path", "is_finished", "load_checkpoint", "model_from_state",
-    "read_checkpoint", "read_metrics", "save_atomic", "write_json_atomic", "write_text_atomic",
+    "CHECKPOINT", "CHECKSUM", "METRICS", "checkpoint_path", "is_finished", "load_checkpoint", "model_from_state",
+    "read_checkpoint", "read_metrics", "save_atomic", "verify_checksum", "write_checkpoint", "write_json_atomic",
+    "write_text_atomic",
 ]

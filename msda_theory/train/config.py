@@ -17,6 +17,8 @@ from msda_theory.models import ACTIVATIONS, MODELS
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("cosine", "constant")
+MAX_LR = 1e3
+"""The largest learning rate accepted: far above any useful one, far below float32 overflow in the update."""
 
 
 def __getattr__(name: str) -> Any:
@@ -134,8 +136,8 @@ def _check_numbers(c: TrainConfig) -> None:
         value = getattr(c, name)
         if value is not None and (not _is_int(value) or value < 1):
             raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
-    if not isinstance(c.lr, float) or not math.isfinite(c.lr) or c.lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {c.lr!r}")
+    if not isinstance(c.lr, float) or not math.isfinite(c.lr) or not 0 < c.lr <= MAX_LR:
+        raise ValueError(f"lr must be a number in (0, {MAX_LR:g}], got {c.lr!r}")
     if not isinstance(c.momentum, float) or not 0.0 <= c.momentum < 1.0:
         raise ValueError(f"momentum must be in [0, 1), got {c.momentum!r}")
     if not isinstance(c.weight_decay, float) or not math.isfinite(c.weight_decay) or c.weight_decay < 0:
@@ -155,4 +157,4 @@ def _check_task(c: TrainConfig) -> None:
         raise ValueError(f"binary needs exactly two classes, got classes={c.classes!r}")
 
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)
+__all__ = ["MAX_LR", "OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)

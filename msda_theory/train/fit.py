@@ -12,6 +12,8 @@ only to rounding).
 """
 from __future__ import annotations
 
+import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from msda_theory.io import dumps
 from msda_theory.models import build
 from msda_theory.train.checkpoint import (
-    CHECKPOINT, FORMAT, METRICS, read_checkpoint, save_atomic, write_json_atomic,
+    CHECKPOINT, CHECKSUM, FORMAT, METRICS, read_checkpoint, read_metrics, write_checkpoint, write_json_atomic,
 )
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.loop import evaluate, make_optimizer, train_epoch
+from msda_theory.train.runfolder import RunMismatchError, check_fingerprint, data_fingerprint, run_lock
 from msda_theory.train.task import Task, prepare_task
 
 EpochCallback = Callable[[int, nn.Module, dict[str, Any]], None]
@@ -35,12 +39,14 @@ EpochCallback = Callable[[int, nn.Module, dict[str, Any]], None]
 @dataclass
 class RunResult:
     """What ``fit`` returns: the trained ``model`` (on config.device), the ``metrics`` dict
-    (the content of metrics.json), the ``config`` and the run folder (None if not saved)."""
+    (the content of metrics.json), the ``config``, the run folder (None if not saved) and
+    ``resumed_epochs``, the epochs that were already done when ``fit`` started (0 for a fresh run)."""
 
     model: nn.Module
     metrics: dict[str, Any]
     config: TrainConfig
     out_dir: Path | None
+    resumed_epochs: int = 0
 
 
 def stream_seeds(seed: int) -> tuple[int, int, int]:
@@ -52,9 +58,13 @@ def stream_seeds(seed: int) -> tuple[int, int, int]:
 
 def resolve_device(name: str) -> torch.device:
     """``torch.device(name)``, refusing CUDA where it is unavailable."""
-    if name.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available")
-    return torch.device(name)
+    return device
 
 
 def init_model(config: TrainConfig, task: Task) -> nn.Module:
@@ -75,27 +85,60 @@ def _metrics(config: TrainConfig, task_info: dict[str, Any], records: list[dict[
             "final": records[-1] if records else None, "complete": len(records) >= config.epochs}
 
 
-def _restore(out_dir: Path, config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
-             generators: dict[str, torch.Generator]) -> list[dict[str, Any]]:
-    """Load a checkpoint into model, optimizer and generators; return its epoch records."""
+def _restore(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
+             optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator]) -> list[dict[str, Any]]:
+    """Load a verified checkpoint of the same config and data into model, optimizer and generators; return its records."""
     state = read_checkpoint(out_dir / CHECKPOINT)
-    stored = dict(state["config"], device=config.device)
+    stored = dict(state["config"], device=config.device) if isinstance(state["config"], dict) else {}
     if stored != config.to_dict():
-        diff = sorted(k for k in stored if stored[k] != config.to_dict().get(k))
-        raise ValueError(f"cannot resume {out_dir}: its checkpoint was written with a different config (fields {diff})")
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    for name, gen in generators.items():
-        gen.set_state(state["generators"][name])
-    return list(state["records"])
+        current = config.to_dict()
+        diff = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
+        raise RunMismatchError(f"cannot resume {out_dir}: its checkpoint was written with a different config "
+                               f"(fields {diff})")
+    check_fingerprint(state.get("data"), task_info["data"], out_dir)
+    stored_task = state["task"] if isinstance(state["task"], dict) else {}
+    changed = sorted(k for k in ("in_shape", "num_classes", "outputs") if stored_task.get(k) != task_info[k])
+    if changed:
+        raise ValueError(f"cannot resume {out_dir}: its checkpoint's task differs from the data's (fields {changed})")
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        for name, gen in generators.items():
+            gen.set_state(state["generators"][name])
+        records = [dict(r) for r in state["records"]]
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"cannot resume {out_dir}: its checkpoint is damaged ({' '.join(str(err).split())[:200]})") from None
+    if len(records) > config.epochs:
+        raise ValueError(f"cannot resume {out_dir}: its checkpoint holds {len(records)} records for {config.epochs} epochs")
+    return records
+
+
+def _start(folder: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
+           optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator], *, resume: bool,
+           overwrite: bool) -> list[dict[str, Any]]:
+    """The records to continue from (under the folder's lock): resume, refuse, or clear the old run."""
+    if resume and (folder / CHECKPOINT).is_file():
+        records = _restore(folder, config, task_info, model, optimizer, generators)
+        metrics = _metrics(config, task_info, records)
+        if read_metrics(folder) != json.loads(dumps(metrics)):  # stale or corrupt: rebuilt from the checkpoint
+            write_json_atomic(folder / METRICS, metrics)
+        return records
+    held = [name for name in (CHECKPOINT, METRICS) if (folder / name).is_file()]
+    if held and not resume and not overwrite:
+        raise ValueError(f"run folder {folder} already holds a run ({', '.join(held)}); use --resume to continue "
+                         "it or --overwrite to replace it")
+    for name in (CHECKPOINT, CHECKSUM, METRICS):
+        (folder / name).unlink(missing_ok=True)
+    return []
 
 
 def _save(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
           optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator],
           records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Checkpoint first, then metrics.json (both atomic); return the metrics dict."""
-    save_atomic(out_dir / CHECKPOINT, {
+    """Checkpoint first (with its checksum), then metrics.json (both atomic); return the metrics dict."""
+    write_checkpoint(out_dir, {
         "format": FORMAT, "epoch": len(records), "config": config.to_dict(), "task": task_info,
+        "data": task_info["data"],
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "optimizer": optimizer.state_dict(),
         "generators": {name: gen.get_state() for name, gen in generators.items()},
@@ -104,6 +147,12 @@ def _save(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], model: 
     metrics = _metrics(config, task_info, records)
     write_json_atomic(out_dir / METRICS, metrics)
     return metrics
+
+
+def _check_finite(record: dict[str, Any]) -> None:
+    loss = record.get("train_loss")
+    if isinstance(loss, float) and not math.isfinite(loss):
+        raise ValueError(f"training diverged in epoch {record['epoch']} (train loss {loss}); lower the learning rate")
 
 
 def _epoch_record(epoch: int, stats: dict[str, Any], model: nn.Module, task: Task,
@@ -126,6 +175,7 @@ def fit(
     out_dir: str | Path | None = None,
     *,
     resume: bool = False,
+    overwrite: bool = False,
     progress: bool = True,
     train_set: Any = None,
     test_set: Any = None,
@@ -138,8 +188,12 @@ def fit(
         out_dir: run folder; after every epoch ``checkpoint.pt`` and ``metrics.json``
             are written atomically. None: nothing is written.
         resume: continue from ``out_dir/checkpoint.pt`` if it exists (its config must
-            equal ``config`` up to ``device``); a finished run is returned as is.
-            Without it a run starts afresh and overwrites the folder's files.
+            equal ``config`` up to ``device``, its data fingerprint the data's, its
+            checksum its bytes); metrics.json is rebuilt from its records; a
+            finished run is returned as is.
+        overwrite: replace a run already in ``out_dir``. Without ``resume`` or
+            ``overwrite`` a folder holding a run is refused. The folder is locked
+            (``run_lock``) for the whole call.
         progress: show a tqdm bar per epoch.
         train_set, test_set: in-memory data (``.x`` (N, C, H, W), ``.y`` (N,),
             ``.num_classes``) used instead of loading ``config.data``; without
@@ -155,29 +209,37 @@ def fit(
     """
     device = resolve_device(config.device)
     task = prepare_task(config, train_set, test_set).to(device)
-    task_info = _task_info(task, train_set is not None)
+    task_info = {**_task_info(task, train_set is not None), "data": data_fingerprint(task)}
     model = init_model(config, task).to(device)
     optimizer = make_optimizer(config, model)
     _, order_seed, mix_seed = stream_seeds(config.seed)
     generators = {"order": torch.Generator().manual_seed(order_seed), "mix": torch.Generator().manual_seed(mix_seed)}
-    folder = None if out_dir is None else Path(out_dir)
-    records: list[dict[str, Any]] = []
-    if resume and folder is not None and (folder / CHECKPOINT).is_file():
-        records = _restore(folder, config, model, optimizer, generators)
+    if out_dir is None:
+        return _train(config, task, task_info, model, optimizer, generators, [], None, progress, callback)
+    folder = Path(out_dir)
+    with run_lock(folder):
+        records = _start(folder, config, task_info, model, optimizer, generators, resume=resume, overwrite=overwrite)
+        return _train(config, task, task_info, model, optimizer, generators, records, folder, progress, callback)
+
+
+def _train(config: TrainConfig, task: Task, task_info: dict[str, Any], model: nn.Module,
+           optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator], records: list[dict[str, Any]],
+           folder: Path | None, progress: bool, callback: EpochCallback | None) -> RunResult:
+    """The epochs from ``len(records)`` to ``config.epochs``, saving after each when ``folder`` is set."""
+    resumed = len(records)
     metrics = _metrics(config, task_info, records)
-    for epoch in range(len(records), config.epochs):
+    for epoch in range(resumed, config.epochs):
         started = time.perf_counter()
         stats = train_epoch(model, optimizer, task, config, epoch=epoch, order_generator=generators["order"],
                             mix_generator=generators["mix"], progress=progress)
         records.append(_epoch_record(epoch, stats, model, task, config, started))
+        _check_finite(records[-1])
         metrics = _metrics(config, task_info, records)
         if folder is not None:
             metrics = _save(folder, config, task_info, model, optimizer, generators, records)
         if callback is not None:
             callback(epoch + 1, model, records[-1])
-    if folder is not None and not (folder / METRICS).is_file():
-        write_json_atomic(folder / METRICS, metrics)
-    return RunResult(model=model.eval(), metrics=metrics, config=config, out_dir=folder)
+    return RunResult(model=model.eval(), metrics=metrics, config=config, out_dir=folder, resumed_epochs=resumed)
 
 
 __all__ = ["EpochCallback", "RunResult", "fit", "init_model", "resolve_device", "stream_seeds"]

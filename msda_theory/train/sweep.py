@@ -1,8 +1,11 @@
 """Sweeps: strategies x seeds (x data sets) as independent training jobs, and one results table.
 
-Each job is ``fit(config, OUT/<data>/<strategy>/seed<k>, resume=True)``; a job
-whose ``metrics.json`` already holds every epoch is skipped, and an interrupted
-one resumes from its last checkpoint. The table gives, per data set and
+Each job is ``fit(config, OUT/<data>/<strategy>/seed<k>, resume=True)``: a job
+whose checkpoint holds every epoch of the same config and data (fingerprint) is
+skipped, an interrupted one resumes from its last checkpoint, and a folder
+holding a run of another config or other data is trained afresh (or refused
+with ``rerun=False``), so the table only ever reports the sweep's own config.
+Duplicate strategies, seeds or data sets are dropped with a warning. The table gives, per data set and
 strategy, the mean over seeds of the final test accuracy and loss with a 95%
 t-interval: mean +- t_{0.975, n-1} * sd / sqrt(n) (sd with ddof=1).
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -35,8 +39,9 @@ from typing import Any, Sequence
 import joblib
 from scipy import stats
 
-from msda_theory.train.checkpoint import is_finished, read_metrics, write_json_atomic, write_text_atomic
-from msda_theory.train.config import STRATEGIES, TrainConfig
+from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
+from msda_theory import masks
+from msda_theory.train.config import TrainConfig
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
 
@@ -47,12 +52,32 @@ def run_dir(out_dir: str | Path, config: TrainConfig) -> Path:
     return Path(out_dir) / slug / config.strategy / f"seed{config.seed}"
 
 
-def run_job(config: dict[str, Any], out_dir: str) -> str:
-    """One sweep job (module level, so it pickles to workers): train, resuming if possible."""
-    from msda_theory.train.fit import fit  # late import keeps worker start-up light
+def run_job(config: dict[str, Any], out_dir: str, rerun: bool = True) -> tuple[str, str]:
+    """One sweep job (module level, so it pickles to workers); returns (out_dir, 'ran' | 'skipped' | 'rerun').
 
-    fit(TrainConfig.from_dict(config), out_dir, resume=True, progress=False)
-    return out_dir
+    Resumes a run of the same config and data; a run of another config or data
+    is replaced when ``rerun``, else its RunMismatchError is raised.
+    """
+    from msda_theory.train.fit import fit  # late import keeps worker start-up light
+    from msda_theory.train.runfolder import RunMismatchError
+
+    cfg = TrainConfig.from_dict(config)
+    try:
+        result = fit(cfg, out_dir, resume=True, progress=False)
+    except RunMismatchError as err:
+        if not rerun:
+            raise ValueError(f"{err}; rerun without --no-rerun to replace it") from None
+        fit(cfg, out_dir, overwrite=True, progress=False)
+        return out_dir, "rerun"
+    return out_dir, "skipped" if result.resumed_epochs >= cfg.epochs else "ran"
+
+
+def unique(values: Sequence[Any], what: str) -> list[Any]:
+    """``values`` without repeats (first occurrence kept), warning when any were dropped."""
+    kept = list(dict.fromkeys(values))
+    if len(kept) < len(values):
+        warnings.warn(f"duplicate {what} removed: {list(values)} -> {kept}", stacklevel=2)
+    return kept
 
 
 def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float | None]:
@@ -134,49 +159,55 @@ def run_sweep(
     datasets: Sequence[str] | None = None,
     jobs: int = 1,
     backend: str | None = None,
+    rerun: bool = True,
 ) -> dict[str, Any]:
     """Run every (data, strategy, seed) job not finished yet and write OUT/results.json and OUT/results.md.
 
     Args:
         base: the shared config; its data, strategy and seed are replaced per job.
-        strategies: names from ``STRATEGIES``.
+        strategies: names from ``masks.strategies()`` ("none" and every registered family).
         seeds: training seeds (``base.data_seed`` fixes the subset for all of them).
         out_dir: the sweep folder (also holds sweep.json, the resolved sweep config).
         datasets: data set names; default ``[base.data]``.
         jobs: parallel workers (joblib ``n_jobs``; -1 = all cores).
         backend: a joblib backend name, or None for the active one (see module docstring).
+        rerun: replace job folders holding a run of another config or data (False: refuse them).
 
     Returns:
-        {"rows": table rows (see ``summarize``), "ran": [run folders trained now],
-        "skipped": [run folders already finished], "sweep": the resolved sweep config}.
+        {"rows": table rows (see ``summarize``), "ran": [run folders trained or resumed now],
+        "rerun": [folders of another config or data trained afresh], "skipped": [run folders
+        already finished with this config and data], "sweep": the resolved sweep config}.
     """
-    unknown = [s for s in strategies if s not in STRATEGIES]
+    known = masks.strategies()
+    unknown = [s for s in strategies if s not in known]
     if not strategies or unknown:
-        raise ValueError(f"strategies must be a non-empty list from: {', '.join(STRATEGIES)}; got {list(strategies)!r}")
+        raise ValueError(f"strategies must be a non-empty list from: {', '.join(known)}; got {list(strategies)!r}")
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {list(seeds)!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
         raise ValueError(f"jobs must be a positive integer or -1, got {jobs!r}")
-    configs = [replace(base, data=d, strategy=s, seed=k)
-               for d in (datasets or [base.data]) for s in strategies for k in seeds]
+    strategies, seeds = unique(strategies, "strategies"), unique(seeds, "seeds")
+    datasets = unique(datasets or [base.data], "data sets")
+    configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]
     out = Path(out_dir)
-    sweep = {"base": base.to_dict(), "strategies": list(strategies), "seeds": list(seeds),
-             "datasets": list(datasets or [base.data])}
-    write_json_atomic(out / "sweep.json", sweep)
-    todo = [c for c in configs if not is_finished(run_dir(out, c))]
-    skipped = [str(run_dir(out, c)) for c in configs if c not in todo]
-    ran = joblib.Parallel(n_jobs=jobs, backend=backend)(
-        joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c))) for c in todo)
+    sweep = {"base": base.to_dict(), "strategies": strategies, "seeds": seeds, "datasets": datasets}
+    done = joblib.Parallel(n_jobs=jobs, backend=backend)(
+        joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun) for c in configs)
+    status = {kind: [d for d, s in done if s == kind] for kind in ("ran", "rerun", "skipped")}
     runs = [(c, read_metrics(run_dir(out, c))) for c in configs]
+    stale = [str(run_dir(out, c)) for c, m in runs if m is not None and m.get("config") != c.to_dict()]
+    if stale:
+        raise ValueError(f"sweep jobs hold metrics of another config: {stale}")
     missing = [str(run_dir(out, c)) for c, m in runs if m is None or m.get("final") is None]
     if missing:
         raise ValueError(f"sweep jobs left no metrics: {missing}")
     rows = summarize(runs)  # type: ignore[arg-type]
-    result = {"rows": rows, "ran": list(ran), "skipped": skipped, "sweep": sweep}
+    result = {"rows": rows, **status, "sweep": sweep}
     write_json_atomic(out / "results.json", {"sweep": sweep, "rows": rows})
+    write_json_atomic(out / "sweep.json", sweep)  # after the jobs: never names a config whose results are not there
     write_text_atomic(out / "results.md", markdown_table(rows))
     return result
 
 
 __all__ = ["BACKENDS", "confidence_interval", "connect_backend", "markdown_table", "run_dir", "run_job",
-           "run_sweep", "summarize"]
+           "run_sweep", "summarize", "unique"]

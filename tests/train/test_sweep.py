@@ -1,6 +1,7 @@
 """Sweeps: local joblib backend, the results table with t-intervals, skipping finished jobs."""
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from scipy import stats
@@ -43,3 +44,32 @@ def test_sweep_inputs_are_checked(tmp_path):
         run_sweep(base, ["mixupp"], [0], out_dir=tmp_path)
     with pytest.raises(ValueError, match=r"seeds must be a non-empty list of non-negative integers"):
         run_sweep(base, ["none"], [], out_dir=tmp_path)
+
+
+def _rows(result):
+    return {r["strategy"]: r for r in result["rows"]}
+
+
+def test_a_rerun_with_another_config_retrains_instead_of_reporting_old_results(tmp_path):
+    pytest.importorskip("sklearn")
+    base = TrainConfig(data="digits", model="linear", epochs=1, subset=64, test_subset=32, batch_size=32)
+    run_sweep(base, ["none"], [0], out_dir=tmp_path)
+    other = TrainConfig(**{**base.to_dict(), "lr": 0.01})
+    with pytest.raises(ValueError, match=r"different config \(fields \['lr'\]\); rerun without --no-rerun"):
+        run_sweep(other, ["none"], [0], out_dir=tmp_path, rerun=False)
+    second = run_sweep(other, ["none"], [0], out_dir=tmp_path)
+    assert second["rerun"] == [str(run_dir(tmp_path, replace(other, strategy="none", seed=0)))]
+    assert second["skipped"] == [] and second["ran"] == []
+    stored = json.loads((run_dir(tmp_path, replace(other, strategy="none")) / "metrics.json").read_text())
+    assert stored["config"]["lr"] == 0.01
+    third = run_sweep(other, ["none"], [0], out_dir=tmp_path)
+    assert len(third["skipped"]) == 1 and _rows(third) == _rows(second)
+
+
+def test_duplicate_strategies_and_seeds_are_dropped_with_a_warning(tmp_path):
+    pytest.importorskip("sklearn")
+    base = TrainConfig(data="digits", model="linear", epochs=1, subset=64, test_subset=32, batch_size=32)
+    with pytest.warns(UserWarning, match=r"duplicate strategies removed: \['mixup', 'mixup'\] -> \['mixup'\]"):
+        result = run_sweep(base, ["mixup", "mixup"], [0, 1, 1], out_dir=tmp_path)
+    row = _rows(result)["mixup"]
+    assert row["n"] == 2 and row["seeds"] == [0, 1] and len(result["ran"]) == 2

@@ -1,0 +1,111 @@
+"""Run folders that cannot be mixed (issue 10): lock, refusal of an existing run, checksum, data fingerprint,
+metrics rebuilt from the checkpoint on resume."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from msda_theory.train import TrainConfig, fit, read_checkpoint
+from msda_theory.train.runfolder import RunMismatchError, run_lock
+
+
+def config(**overrides) -> TrainConfig:
+    return TrainConfig(**{"model": "linear", "strategy": "mixup", "epochs": 2, "batch_size": 32, "lr": 0.05,
+                          **overrides})
+
+
+def weights(folder) -> dict[str, torch.Tensor]:
+    return read_checkpoint(folder)["model"]
+
+
+def test_a_folder_holding_a_run_is_refused_without_resume_or_overwrite(tiny, tmp_path):
+    fit(config(), tmp_path, progress=False, train_set=tiny[0])
+    with pytest.raises(ValueError, match=r"already holds a run \(checkpoint.pt, metrics.json\); use --resume"):
+        fit(config(lr=0.01), tmp_path, progress=False, train_set=tiny[0])
+    replaced = fit(config(lr=0.01), tmp_path, overwrite=True, progress=False, train_set=tiny[0])
+    fresh = fit(config(lr=0.01), tmp_path / "fresh", progress=False, train_set=tiny[0])
+    assert json.loads((tmp_path / "metrics.json").read_text())["config"]["lr"] == 0.01
+    for key, value in weights(tmp_path).items():
+        assert torch.equal(value, weights(tmp_path / "fresh")[key])
+    assert replaced.resumed_epochs == 0 and fresh.metrics["epochs"][-1]["train_loss"] == \
+        replaced.metrics["epochs"][-1]["train_loss"]
+
+
+def test_a_second_writer_is_refused_while_the_lock_is_held(tiny, tmp_path):
+    with run_lock(tmp_path):
+        with pytest.raises(ValueError, match=r"run folder .* is in use by another process"):
+            fit(config(), tmp_path, progress=False, train_set=tiny[0])
+    assert not (tmp_path / "checkpoint.pt").exists()
+    fit(config(), tmp_path, progress=False, train_set=tiny[0])  # released
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "stale", "missing"])
+def test_resume_rebuilds_metrics_from_the_checkpoint(tiny, tmp_path, damage):
+    first_epoch = {}
+    fit(config(), tmp_path, progress=False, train_set=tiny[0],
+        callback=lambda e, m, r: first_epoch.setdefault("text", (tmp_path / "metrics.json").read_text()))
+    good = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = tmp_path / "metrics.json"
+    if damage == "corrupt":
+        metrics.write_text('{"epochs": [')
+    elif damage == "stale":  # a kill between the checkpoint's rename and the metrics' rename
+        metrics.write_text(first_epoch["text"])
+        assert len(json.loads(metrics.read_text())["epochs"]) == 1
+    else:
+        metrics.unlink()
+    result = fit(config(), tmp_path, resume=True, progress=False, train_set=tiny[0])
+    assert result.resumed_epochs == 2
+    assert json.loads(metrics.read_text()) == good
+
+
+def test_a_kill_between_checksum_and_rename_resumes_to_the_same_weights(tiny, tmp_path):
+    """The checksum file lists the new and the previous hash, so the previous checkpoint still verifies."""
+    straight = tmp_path / "straight"
+    fit(config(), straight, progress=False, train_set=tiny[0])
+    killed = tmp_path / "killed"
+    copies = {}
+    fit(config(), killed, progress=False, train_set=tiny[0],
+        callback=lambda e, m, r: copies.setdefault(e, (killed / "checkpoint.pt").read_bytes()))
+    (killed / "checkpoint.pt").write_bytes(copies[1])  # epoch 2's checksum written, its rename not done
+    assert read_checkpoint(killed)["epoch"] == 1
+    result = fit(config(), killed, resume=True, progress=False, train_set=tiny[0])
+    assert result.resumed_epochs == 1
+    for key, value in weights(straight).items():
+        assert torch.equal(value, weights(killed)[key])
+
+
+def test_a_flipped_byte_is_refused(tiny, tmp_path):
+    fit(config(epochs=1), tmp_path, progress=False, train_set=tiny[0])
+    blob = bytearray((tmp_path / "checkpoint.pt").read_bytes())
+    blob[len(blob) // 3] ^= 0x10
+    (tmp_path / "checkpoint.pt").write_bytes(bytes(blob))
+    with pytest.raises(ValueError, match=r"does not match its checksum"):
+        fit(config(epochs=1), tmp_path, resume=True, progress=False, train_set=tiny[0])
+
+
+def test_resume_on_changed_data_is_refused(tiny, tmp_path):
+    fit(config(epochs=1), tmp_path, progress=False, train_set=tiny[0])
+    x = tiny[0].x.clone()
+    x[0, 0, 0, 0] += 0.01
+    changed = SimpleNamespace(x=x, y=tiny[0].y, num_classes=tiny[0].num_classes)
+    with pytest.raises(RunMismatchError, match=r"the data differ from those it was trained on \(fingerprint fields \['sha256'\]\)"):
+        fit(config(epochs=1), tmp_path, resume=True, progress=False, train_set=changed)
+    fewer = SimpleNamespace(x=x[:40], y=tiny[0].y[:40], num_classes=tiny[0].num_classes)
+    with pytest.raises(RunMismatchError, match=r"fingerprint fields \['n_train', 'sha256'\]"):
+        fit(config(epochs=1), tmp_path, resume=True, progress=False, train_set=fewer)
+
+
+def test_resume_with_another_config_is_refused(tiny, tmp_path):
+    fit(config(epochs=1), tmp_path, progress=False, train_set=tiny[0])
+    with pytest.raises(RunMismatchError, match=r"different config \(fields \['alpha'\]\)"):
+        fit(config(epochs=1, alpha=0.5), tmp_path, resume=True, progress=False, train_set=tiny[0])
+
+
+def test_divergence_is_an_error_not_a_nan_metric(tiny, tmp_path):
+    with pytest.raises(ValueError, match=r"training diverged in epoch 1"):
+        fit(config(epochs=1, lr=1000.0, weight_decay=0.0, strategy="none"), tmp_path, progress=False,
+            train_set=SimpleNamespace(x=tiny[0].x * 1e30, y=tiny[0].y, num_classes=4))
+    assert not (tmp_path / "checkpoint.pt").exists()
