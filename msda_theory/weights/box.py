@@ -21,8 +21,7 @@ import math
 from functools import lru_cache
 
 import torch
-from scipy.special import beta as beta_fn
-from scipy.special import betainc
+from scipy.special import betainc, betaln
 
 from msda_theory.masks._base import Size
 from msda_theory.weights.separable import AxisCells, ExactPairWeights, PairBlock
@@ -43,9 +42,13 @@ def cut_intervals(size: Size, r: float) -> list[tuple[int, int, float, float]]:
 
 
 def beta_moments(alpha: float, lo: float, hi: float, orders: int = 3) -> list[float]:
-    """w_k = E[lam0^k 1{lo < lam0 < hi}] = B(a+k, a)/B(a, a) (I_hi(a+k, a) - I_lo(a+k, a)), k < orders."""
+    """w_k = E[lam0^k 1{lo < lam0 < hi}] = B(a+k, a)/B(a, a) (I_hi(a+k, a) - I_lo(a+k, a)), k < orders.
+
+    The ratio of Beta functions is taken in log space, exp(ln B(a+k, a) - ln B(a, a)): B itself
+    underflows to 0 for large a (a = 1000) and the plain ratio is then 0/0.
+    """
     lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return [beta_fn(alpha + k, alpha) / beta_fn(alpha, alpha)
+    return [math.exp(betaln(alpha + k, alpha) - betaln(alpha, alpha))
             * (betainc(alpha + k, alpha, hi) - betainc(alpha + k, alpha, lo)) for k in range(orders)]
 
 
