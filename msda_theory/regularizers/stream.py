@@ -85,7 +85,9 @@ def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
     parts: dict[str, list[tuple[Tensor, Tensor]]] = {}
     l_std = []
     for start in range(0, x.shape[0], chunk):
-        xs, ys = x[start:start + chunk], y[start:start + chunk]
+        # A copy, not a view: forward-mode AD gives a tangent the primal's layout, and a view's
+        # storage offset into a large data set made each tangent allocate up to that offset (7 GB seen).
+        xs, ys = x[start:start + chunk].clone(), y[start:start + chunk]
         z, e, _ = anchor_terms(f, loss, xs, ys)
         draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
                      partners=partners, generator=generator, dtype=x.dtype, device=x.device)
