@@ -25,15 +25,15 @@ those directions.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import torch
 
 from msda_theory.probes import tasks
-from msda_theory.probes.runs import train_runs
 from msda_theory.probes.stats import paired_difference, t_interval
 from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
-from msda_theory.train import TrainConfig
+from msda_theory.train import TrainConfig, fit
 
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
 PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
@@ -66,13 +66,15 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
                                 **params.get(name, {}))
         test = tasks.make_task(name, bg_test, n_test, generator=torch.Generator().manual_seed(task_seed + 2 * k + 1),
                                **params.get(name, {}))
-        key = ("synthetic", name, data, size, n_train, n_test, task_seed, tuple(sorted(params.get(name, {}).items())))
-        runs = train_runs(base, strategies, seeds, train_set=train, test_set=test, key=key)
-        acc = {s: [r.test_accuracy for r in rs] for s, rs in runs.items()}
+        finals = {s: [_final(replace(base, strategy=s, seed=seed, eval_train=True), train, test) for seed in seeds]
+                  for s in strategies}
+        acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
         result: dict[str, Any] = {
             "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
             "per_seed": acc,
-            "train_accuracy": {s: t_interval([r.train_accuracy for r in rs]).as_dict() for s, rs in runs.items()},
+            "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
+                               for s, fs in finals.items()},
+            "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
             "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
         }
         if "mixup" in acc and "cutmix" in acc:
@@ -83,6 +85,12 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
                for s in strategies}
     out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
     return out
+
+
+def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
+    """Train once with ``fit``; the last epoch's clean train / test accuracy and the training-loss curve."""
+    epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
+    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs]}
 
 
 def verdict(result: dict[str, Any]) -> str:

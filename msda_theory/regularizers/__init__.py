@@ -4,7 +4,6 @@
   moments) or the direct form (averages over draws of mask and partner);
 - ``taylor_scan``: the terms for the scaled perturbation x_i + t delta;
 - ``first_layer_r2``: R2 through the first layer's weights (section 7);
-- ``track_approximation``: L_msda versus L_std + R1 + R2 + R3 along training;
 - ``mask_set_moments``, ``MaskSet``, ``pixel_weights``: the weights a, A.
 """
 from msda_theory.regularizers.decompose import Decomposition, decompose
@@ -13,7 +12,6 @@ from msda_theory.regularizers.losses import LOSSES, GLMLoss, get_loss
 from msda_theory.regularizers.mask_moments import MaskSet, PixelWeights, mask_set_moments, pixel_weights
 from msda_theory.regularizers.moments import DataMoments, data_moments
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
-from msda_theory.regularizers.tracking import track_approximation
 
 __all__ = [
     "DataMoments",
@@ -31,5 +29,4 @@ __all__ = [
     "mask_set_moments",
     "pixel_weights",
     "taylor_scan",
-    "track_approximation",
 ]

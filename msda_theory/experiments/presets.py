@@ -1,0 +1,115 @@
+"""The sizes of every experiment, per preset: ``tiny`` (tests, seconds), ``quick`` (smoke, ≤ 10 min on
+2 cores, no verdict on training-based claims 9, 11, 12b) and ``evidence`` (``check --full``).
+
+Each function returns the plain config dict of its experiment; the config (with the seed) is what
+the results store hashes, so changing a size here recomputes exactly the results it affects.
+
+Evidence sizes were chosen from a measured accuracy-vs-epoch curve (figure ``convergence``; the
+``cnn-max`` CNN, Adam, cosine schedule) so that vanilla overfits its Fashion-MNIST subset (train
+accuracy ≥ 98%) and every strategy's training loss plateaus, and so that ``check --full`` fits in
+about 45 minutes on this 2-core machine (README: measured wall time).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from msda_theory.data import available
+from msda_theory.train import TrainConfig
+
+PRESETS = ("tiny", "quick", "evidence")
+PAPER_STRATEGIES = ("mixup", "cutmix", "hmix", "gmix")
+FASHION_HINT = "skipped: needs Fashion-MNIST (apt-get install dataset-fashion-mnist)"
+
+
+class NeedsData(RuntimeError):
+    """An experiment's preset needs a data set that is not installed (the row reads 'skipped')."""
+
+
+def check_preset(preset: str) -> str:
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+    return preset
+
+
+def _train(**kw: Any) -> dict[str, Any]:
+    return TrainConfig(**kw).to_dict()
+
+
+def trained_models(preset: str) -> dict[str, Any]:
+    """Claims 8b, 9, 12b: {'train': TrainConfig dict (strategy set per unit), 'attack', 'strategies', 'seeds'}."""
+    check_preset(preset)
+    strategies = ("none", *PAPER_STRATEGIES)
+    if preset == "tiny":
+        train = _train(data="digits", model="cnn", optimizer="adam", lr=3e-3, epochs=2, batch_size=64, subset=300,
+                       weight_decay=0.0)
+        attack = {"eps": {"linf": (0.03,), "l2": (0.3,)}, "pgd_steps": 3, "restarts": 1, "n_eval": 60}
+        return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
+    if preset == "quick":
+        if not available("fashion-mnist"):
+            train = _train(data="digits", model="cnn-max", optimizer="adam", lr=2e-3, epochs=10, batch_size=64,
+                           weight_decay=0.0)
+            attack = {"eps": {"linf": (0.02, 0.05), "l2": (0.2, 0.5)}, "pgd_steps": 5, "restarts": 1, "n_eval": 300}
+            return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
+        train = _train(data="fashion-mnist", model="cnn-max", optimizer="adam", lr=2e-3, epochs=6, batch_size=64,
+                       subset=1000, test_subset=500, weight_decay=0.0)
+        attack = {"eps": {"linf": (0.01, 0.03), "l2": (0.2, 0.5)}, "pgd_steps": 5, "restarts": 1, "n_eval": 200}
+        return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
+    if not available("fashion-mnist"):
+        raise NeedsData(FASHION_HINT)
+    train = _train(data="fashion-mnist", model="cnn-max", optimizer="adam", lr=5e-3, epochs=50, batch_size=32,
+                   subset=500, test_subset=500, weight_decay=0.0)
+    attack = {"eps": {"linf": (0.01, 0.03, 0.06), "l2": (0.2, 0.5, 1.0)}, "pgd_steps": 10, "restarts": 2,
+              "n_eval": 1000}
+    return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1, 2)}
+
+
+def tracking(preset: str) -> dict[str, Any]:
+    """Claim 7: tanh CNN on digits trained through ``fit``; L_msda and the approximation per epoch."""
+    check_preset(preset)
+    base = {"data": "digits", "model": "cnn", "activation": "tanh", "optimizer": "adam", "lr": 3e-3,
+            "weight_decay": 0.0, "schedule": "constant", "batch_size": 32, "pairing": "perm"}
+    sizes = {"tiny": (100, 1, 8, 2, (1.0,), ("mixup", "cutmix")),
+             "quick": (600, 3, 32, 4, (1.0,), PAPER_STRATEGIES),
+             "evidence": (1200, 5, 192, 24, (0.2, 0.5, 1.0, 2.0), PAPER_STRATEGIES)}[preset]
+    n_train, epochs, n_eval, n_masks, alphas, families = sizes
+    return {"train": {**base, "subset": n_train, "epochs": epochs}, "n_eval": n_eval, "n_masks": n_masks,
+            "alphas": alphas, "families": families}
+
+
+def taylor(preset: str) -> dict[str, Any]:
+    """Claim 5: digits, float64, tanh model; n images, n_masks draws, architecture."""
+    check_preset(preset)
+    n, n_masks, arch = {"tiny": (4, 2, "mlp"), "quick": (8, 4, "mlp"), "evidence": (64, 16, "cnn")}[preset]
+    return {"n": n, "n_masks": n_masks, "arch": arch}
+
+
+def bound(preset: str) -> dict[str, Any]:
+    """Claim 10: logistic regression on Fashion-MNIST Pullover vs Coat (and the separable Trouser vs Bag)."""
+    check_preset(preset)
+    if not available("fashion-mnist"):
+        raise NeedsData(FASHION_HINT)
+    n_train, epochs, seeds = {"tiny": (300, 2, (0,)), "quick": (2000, 10, (0, 1)),
+                              "evidence": (None, 20, (0, 1, 2))}[preset]
+    return {"data": "fashion-mnist", "pairs": ((2, 4), (1, 8)), "n_train": n_train,
+            "n_test": None if n_train is None else 1000, "epochs": epochs, "seeds": seeds, "gmix_samples": 10000}
+
+
+def task(preset: str) -> dict[str, Any]:
+    """Claim 11: synthetic local / global tasks on digits backgrounds 8×8."""
+    check_preset(preset)
+    train = {"data": "synthetic", "model": "cnn", "optimizer": "adam", "lr": 2e-3, "batch_size": 64}
+    epochs, n_train, seeds = {"tiny": (2, 200, (0, 1)), "quick": (12, 1000, (0, 1, 2)),
+                              "evidence": (20, 1000, (0, 1, 2, 3, 4, 5))}[preset]
+    return {"train": {**train, "epochs": epochs}, "data": "digits", "size": 8, "n_train": n_train,
+            "n_test": 1000, "seeds": seeds, "task_params": {"local": {}, "global": {"amplitude": 0.25}}}
+
+
+def cost(preset: str) -> dict[str, Any]:
+    """Claim 12a: interleaved epoch timings; ``repeats`` rounds."""
+    check_preset(preset)
+    train = {"data": "digits", "model": "cnn", "optimizer": "adam", "lr": 2e-3, "batch_size": 64}
+    return {"train": train, "repeats": {"tiny": 2, "quick": 5, "evidence": 9}[preset]}
+
+
+__all__ = ["FASHION_HINT", "NeedsData", "PAPER_STRATEGIES", "PRESETS", "bound", "check_preset", "cost", "task",
+           "taylor", "tracking", "trained_models"]
