@@ -84,7 +84,7 @@ class ResultStore:
 
     def __init__(self, root: str | Path = DEFAULT_ROOT) -> None:
         self.root = Path(root)
-        self._fresh: set[Path] = set()  # written by this store object: a rerun recomputes each key once
+        self.fresh: set[Path] = set()  # written by this store object: a rerun recomputes each key once
 
     def path(self, experiment: str, preset: str, seed: int, config: dict[str, Any]) -> Path:
         """results/<experiment>/<preset>/seed<seed>-<hash>.json."""
@@ -120,13 +120,13 @@ class ResultStore:
         """The stored result if its config hash matches and not ``rerun``; else ``compute()``, stored.
 
         With ``rerun`` a key is recomputed once per store object (a second check reading it reuses it)."""
-        if not rerun or self.path(experiment, preset, seed, config) in self._fresh:
+        if not rerun or self.path(experiment, preset, seed, config) in self.fresh:
             stored = self.load(experiment, preset, seed, config)
             if stored is not None:
                 return stored
         start = time.perf_counter()
         data = compute()
-        self._fresh.add(self.path(experiment, preset, seed, config))
+        self.fresh.add(self.path(experiment, preset, seed, config))
         return self.save(experiment, preset, seed, config, data, time.perf_counter() - start)
 
 

@@ -39,9 +39,13 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
     )
 
 
-def _conv(weight: list) -> torch.nn.Conv2d:
+def first_layer_of(weight: list) -> torch.nn.Module:
+    """The stored first-layer weight as a bias-free module: Conv2d for (out, C, k, k), Linear for (out, d)."""
     w = torch.tensor(weight, dtype=torch.float64)
-    layer = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], padding=w.shape[-1] // 2, bias=False).double()
+    if w.ndim == 2:
+        layer: torch.nn.Module = torch.nn.Linear(w.shape[1], w.shape[0], bias=False).double()
+    else:
+        layer = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], padding=w.shape[-1] // 2, bias=False).double()
     layer.weight.data.copy_(w)
     return layer
 
@@ -61,7 +65,7 @@ def penalty_ratios(units: list[dict], seed: int) -> dict[str, list[dict[str, dic
          for s in groups if s != "none"}
     tables = []
     for k in range(len(groups["none"])):
-        grams = {t: first_layer_gram(_conv(us[k]["first_layer_weight"]), in_shape) for t, us in groups.items()}
+        grams = {t: first_layer_gram(first_layer_of(us[k]["first_layer_weight"]), in_shape) for t, us in groups.items()}
         tables.append(relative_to(penalty_table(grams, a, sigma, in_shape[0]), "none"))
     return {"ratios": tables}
 

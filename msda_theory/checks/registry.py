@@ -39,6 +39,7 @@ class CheckContext:
     out_dir: Path = Path("figures")
     store: ResultStore = field(default_factory=ResultStore)
     rerun: bool = False
+    jobs: int = 1
 
     @property
     def quick(self) -> bool:
@@ -49,7 +50,7 @@ class CheckContext:
         """The stored (or now computed and stored) data of every unit of ``experiment`` at this preset."""
         from msda_theory.experiments import collect
 
-        return collect(experiment, self.preset, store=self.store, rerun=self.rerun, seed=self.seed)
+        return collect(experiment, self.preset, store=self.store, rerun=self.rerun, seed=self.seed, jobs=self.jobs)
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A fresh generator seeded with seed + offset."""

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--figures-dir", default="figures", help="folder for any artefacts a check writes")
     parser.add_argument("--results", default="results", help="results store folder (default results/)")
     parser.add_argument("--rerun", action="store_true", help="recompute every stored result")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the trained models (default 1)")
 
 
 def context(args: argparse.Namespace) -> object:
@@ -34,12 +35,14 @@ def context(args: argparse.Namespace) -> object:
 
     preset = args.preset or ("evidence" if args.full else "quick")
     return CheckContext(preset=preset, seed=args.seed, out_dir=Path(args.figures_dir),
-                        store=ResultStore(args.results), rerun=args.rerun)
+                        store=ResultStore(args.results), rerun=args.rerun, jobs=getattr(args, "jobs", 1))
 
 
 def run(args: argparse.Namespace) -> int:
     from msda_theory.checks.ledger import run_checks, select, write_ledger
 
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
     ctx = context(args)
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     outcomes = run_checks(select(only), ctx)

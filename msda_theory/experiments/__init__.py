@@ -63,22 +63,43 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
-def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, seed: int = 0) -> list[dict[str, Any]]:
+def _compute_and_store(name: str, preset: str, root: str, seed: int, config: dict[str, Any]) -> None:
+    """Worker of ``collect(jobs > 1)``: compute one unit in a fresh process (one torch thread) and store it."""
+    import torch
+
+    torch.set_num_threads(1)
+    ResultStore(root).fetch(name, preset, seed, config, lambda: EXPERIMENTS[name].compute(config, seed), rerun=True)
+
+
+def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, seed: int = 0,
+            jobs: int = 1) -> list[dict[str, Any]]:
     """The data of every unit of experiment ``name`` at ``preset`` (base ``seed`` added to each unit's seed).
 
+    With ``jobs > 1`` the units that must be computed run in that many worker processes first (each
+    writes its own stored result); then every unit is read from the store.
+
     Raises:
-        ValueError: unknown experiment or preset.
+        ValueError: unknown experiment or preset, or jobs < 1.
         NeedsData: the preset needs a data set that is not installed.
     """
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     presets.check_preset(preset)
     exp = EXPERIMENTS[name]
-    out = []
-    for unit_seed, config in exp.units(preset):
-        s = seed + unit_seed
-        out.append(store.fetch(name, preset, s, config, lambda c=config, k=s: exp.compute(c, k), rerun=rerun).data)
-    return out
+    units = [(seed + unit_seed, config) for unit_seed, config in exp.units(preset)]
+    todo = [(s, c) for s, c in units if (rerun and store.path(name, preset, s, c) not in store.fresh)
+            or (not rerun and store.load(name, preset, s, c) is None)]
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            for done in [pool.submit(_compute_and_store, name, preset, str(store.root), s, c) for s, c in todo]:
+                done.result()
+        store.fresh.update(store.path(name, preset, s, c) for s, c in todo)
+    return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun).data for s, c in units]
 
 
 __all__ = ["EXPERIMENTS", "FASHION_HINT", "PRESETS", "Experiment", "NeedsData", "collect"]

@@ -5,8 +5,12 @@ A row that compares trained models reads "inconclusive (not converged)" unless b
 - overfit gate: the vanilla models reach clean train accuracy ≥ ``OVERFIT_MIN`` (0.98) on their
   training subset at the last epoch, every seed (so there is something for MSDA to regularize);
 - plateau gate: for every strategy and seed the training loss has stopped falling: over the last
-  ``k = max(2, ⌈epochs / 5⌉)`` epochs against the k before them,
-      (mean(previous k) − mean(last k)) / mean(previous k) ≤ ``PLATEAU_TOL`` (0.05).
+  ``k = max(2, ⌈epochs / 5⌉)`` epochs against the k before them, as a share of the whole fall,
+      (mean(previous k) − mean(last k)) / (loss(epoch 1) − mean(last k)) ≤ ``PLATEAU_TOL`` (0.05).
+
+History: the plateau gate first divided by mean(previous k); the first measured vanilla curve (MLP,
+loss 1.49 → 0.02) showed that such a rule fails for any loss tending to 0 however flat its curve,
+so the denominator became the whole fall. This was changed before any evidence result was computed.
 """
 from __future__ import annotations
 
@@ -18,12 +22,14 @@ PLATEAU_TOL = 0.05
 
 
 def plateau(losses: Sequence[float]) -> float:
-    """Relative fall of the mean loss over the last k epochs against the k before them (k = max(2, ⌈E/5⌉))."""
+    """Fall of the mean loss over the last k epochs against the k before them, as a share of the whole fall
+    loss(epoch 1) − mean(last k), k = max(2, ⌈E/5⌉); inf when there are fewer than 2k epochs."""
     k = max(2, math.ceil(len(losses) / 5))
     if len(losses) < 2 * k:
         return math.inf
     before, last = sum(losses[-2 * k:-k]) / k, sum(losses[-k:]) / k
-    return (before - last) / before if before > 0 else 0.0
+    total = losses[0] - last
+    return (before - last) / total if total > 0 else math.inf
 
 
 def training_gates(units: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

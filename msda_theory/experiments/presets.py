@@ -4,10 +4,14 @@
 Each function returns the plain config dict of its experiment; the config (with the seed) is what
 the results store hashes, so changing a size here recomputes exactly the results it affects.
 
-Evidence sizes were chosen from a measured accuracy-vs-epoch curve (figure ``convergence``; the
-``cnn-max`` CNN, Adam, cosine schedule) so that vanilla overfits its Fashion-MNIST subset (train
-accuracy ≥ 98%) and every strategy's training loss plateaus, and so that ``check --full`` fits in
-about 45 minutes on this 2-core machine (README: measured wall time).
+Evidence sizes were chosen from measured accuracy-vs-epoch curves (README; figure ``convergence``)
+so that vanilla overfits its Fashion-MNIST subset (train accuracy ≥ 98%) and every strategy's
+training loss plateaus, and so that ``check --full`` fits in about 45 minutes on this 2-core
+machine. Measured on 1000-image subsets, Adam, cosine, batch 32 (train accuracy at the last epoch):
+the avg-pool ``cnn`` and the ``cnn-max`` variant stay below 98% (cnn-max: 85% after 40 epochs at
+lr 1e-3, 96% at 5e-3; 97% on 500 images after 60 epochs at batch 16, ≈ 5 min per run plus ≈ 5 min
+of attacks), while the ``mlp`` reaches 97% after 30 epochs at lr 1e-3 in 27 s: the evidence models
+are MLPs, trained 60 epochs.
 """
 from __future__ import annotations
 
@@ -46,19 +50,19 @@ def trained_models(preset: str) -> dict[str, Any]:
         return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
     if preset == "quick":
         if not available("fashion-mnist"):
-            train = _train(data="digits", model="cnn-max", optimizer="adam", lr=2e-3, epochs=10, batch_size=64,
+            train = _train(data="digits", model="mlp", optimizer="adam", lr=1e-3, epochs=10, batch_size=32,
                            weight_decay=0.0)
             attack = {"eps": {"linf": (0.02, 0.05), "l2": (0.2, 0.5)}, "pgd_steps": 5, "restarts": 1, "n_eval": 300}
             return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
-        train = _train(data="fashion-mnist", model="cnn-max", optimizer="adam", lr=2e-3, epochs=6, batch_size=64,
+        train = _train(data="fashion-mnist", model="mlp", optimizer="adam", lr=1e-3, epochs=10, batch_size=32,
                        subset=1000, test_subset=500, weight_decay=0.0)
-        attack = {"eps": {"linf": (0.01, 0.03), "l2": (0.2, 0.5)}, "pgd_steps": 5, "restarts": 1, "n_eval": 200}
+        attack = {"eps": {"linf": (0.01, 0.03), "l2": (0.2, 0.5)}, "pgd_steps": 5, "restarts": 2, "n_eval": 300}
         return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1)}
     if not available("fashion-mnist"):
         raise NeedsData(FASHION_HINT)
-    train = _train(data="fashion-mnist", model="cnn-max", optimizer="adam", lr=5e-3, epochs=50, batch_size=32,
-                   subset=500, test_subset=500, weight_decay=0.0)
-    attack = {"eps": {"linf": (0.01, 0.03, 0.06), "l2": (0.2, 0.5, 1.0)}, "pgd_steps": 10, "restarts": 2,
+    train = _train(data="fashion-mnist", model="mlp", optimizer="adam", lr=1e-3, epochs=60, batch_size=32,
+                   subset=1000, test_subset=500, weight_decay=0.0)
+    attack = {"eps": {"linf": (0.01, 0.02, 0.04), "l2": (0.1, 0.3, 0.6)}, "pgd_steps": 10, "restarts": 2,
               "n_eval": 1000}
     return {"train": train, "attack": attack, "strategies": strategies, "seeds": (0, 1, 2)}
 

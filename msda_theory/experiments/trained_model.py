@@ -60,7 +60,7 @@ def run_trained_model(config: dict[str, Any], seed: int) -> dict[str, Any]:
     epochs = result.metrics["epochs"]
     return {
         "strategy": train.strategy, "seed": seed, "data": train.data, "n_train": result.metrics["task"]["n_train"],
-        "n_eval": len(y), "config_train": train.to_dict(),
+        "n_eval": len(y), "config_train": train.to_dict(), "in_shape": list(x.shape[1:]),
         "curve": {k: [e[k] for e in epochs] for k in ("train_loss", "clean_train_accuracy", "clean_train_loss",
                                                         "test_accuracy", "seconds")},
         "attacks": images,

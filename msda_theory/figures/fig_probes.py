@@ -84,18 +84,28 @@ def robust_accuracy(ctx: FigureContext) -> list[Path]:
     return save_figure(fig, ctx.out_dir, "robust_accuracy", data=data, config={"preset": ctx.experiment_preset})
 
 
-def _spectrum(weight: list) -> np.ndarray:
-    from msda_theory.probes.first_layer import radial_spectrum
+def _spectrum(weight: list, in_shape: tuple[int, int, int]) -> np.ndarray:
+    """Normalized radial spectrum of the first-layer filters: conv filters zero-padded to 8×8, the rows of a
+    linear first layer as images of the input size."""
+    from msda_theory.probes.first_layer import filters_of, radial_spectrum
 
     w = torch.tensor(weight, dtype=torch.float64)
-    spec = radial_spectrum(w.reshape(-1, *w.shape[-2:]), 8)
+    if w.ndim == 2:
+        layer: torch.nn.Module = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
+    else:
+        layer = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], bias=False)
+    layer.weight.data.copy_(w.to(layer.weight.dtype))
+    filters = filters_of(layer, in_shape)
+    spec = radial_spectrum(filters, 8 if filters.shape[-1] < 8 else None)
     return (spec / spec.sum()).numpy()
 
 
 @figure("first_layer_spectra", "Radial spatial-frequency energy of first-layer filters per strategy (section 7)")
 def first_layer_spectra(ctx: FigureContext) -> list[Path]:
     units = ctx.results("trained-model")
-    spectra = {s: np.mean([_spectrum(u["first_layer_weight"]) for u in us], 0) for s, us in by_strategy(units).items()}
+    shape = tuple(units[0]["in_shape"])
+    spectra = {s: np.mean([_spectrum(u["first_layer_weight"], shape) for u in us], 0)
+               for s, us in by_strategy(units).items()}
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4))
     none = spectra["none"]
     for s, spec in spectra.items():
@@ -103,12 +113,12 @@ def first_layer_spectra(ctx: FigureContext) -> list[Path]:
         ax.plot(np.arange(len(spec)), spec, marker="o", color=COLORS.get(s), label=_label(s))
         bx.plot(np.arange(len(spec)), spec / np.where(none > 0, none, np.nan), marker="o", color=COLORS.get(s),
                 label=_label(s))
-    ax.set(xlabel="radial frequency (cycles per 8 px)", ylabel="share of filter energy")
+    ax.set(xlabel="radial frequency bin", ylabel="share of filter energy")
     bx.set(xlabel=ax.get_xlabel(), ylabel="share relative to vanilla")
     for a in (ax, bx):
         a.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.suptitle(f"First-layer filter spectra (3×3 filters zero-padded to 8×8): {_title(units)}", fontsize=9)
+    fig.suptitle(f"First-layer filter spectra ({units[0]['config_train']['model']}): {_title(units)}", fontsize=9)
     return save_figure(fig, ctx.out_dir, "first_layer_spectra", data={"spectrum": spectra},
                        config={"preset": ctx.experiment_preset})
 

@@ -97,6 +97,9 @@ def bootstrap_difference(treated: np.ndarray, baseline: np.ndarray, *, n_boot: i
         Δ* = mean_{s ∈ S*, i ∈ N*} (treated − baseline)[s, i],   se = std(Δ*),
         p = min(1, 2 · min(P(Δ* ≤ 0), P(Δ* ≥ 0)))   (two-sided bootstrap p-value).
 
+    For cells without seed or image effects this over-estimates the variance (≈ 3σ²/(S N) instead of
+    σ²/(S N)): conservative.
+
     Raises:
         ValueError: shapes differ or are not 2-D, or n_boot < 100.
     """
