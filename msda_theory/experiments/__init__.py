@@ -36,8 +36,9 @@ def _trained_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
 
 def _tracking_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
     p = presets.tracking(preset)
-    rest = {k: v for k, v in p.items() if k not in ("train", "alphas", "families")}
-    return [(0, {**rest, "train": {**p["train"], "strategy": f, "alpha": a}}) for f in p["families"] for a in p["alphas"]]
+    rest = {k: v for k, v in p.items() if k not in ("train", "alphas", "families", "swept")}
+    pairs = [(f, 1.0) for f in p["families"]] + [(f, a) for f in p["swept"] for a in p["alphas"]]
+    return [(0, {**rest, "train": {**p["train"], "strategy": f, "alpha": a}}) for f, a in pairs]
 
 
 def _single(config_of: Callable[[str], dict[str, Any]]) -> Callable[[str], list[tuple[int, dict[str, Any]]]]:
