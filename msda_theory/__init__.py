@@ -8,7 +8,7 @@ from msda_theory.data import load
 from msda_theory.masks import CutMix, FMix, GMix, HMix, MaskSampler, Mixup
 from msda_theory.mix import MixAugment, MixCollate, MixRecord, mix, soft_labels
 from msda_theory.regularizers import decompose, first_layer_r2, taylor_scan
-from msda_theory.weights import pair_weights
+from msda_theory.weights import pair_weights, strategy_weights
 
 __version__ = "0.1.0"
 
@@ -29,6 +29,7 @@ __all__ = [
     "mix",
     "pair_weights",
     "soft_labels",
+    "strategy_weights",
     "taylor_scan",
 ]
 # Heavier parts are imported as modules: msda_theory.attacks, .train, .models, .probes, .checks, .figures.

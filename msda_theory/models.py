@@ -184,4 +184,19 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
     return ResNet(shape, num_classes, activation=activation)
 
 
-__all__ = ["ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build"]
+def is_binary(logits: Tensor) -> bool:
+    """True for a single-logit model: output (B,) or (B, 1)."""
+    return logits.dim() == 1 or (logits.dim() == 2 and logits.shape[1] == 1)
+
+
+def predict(logits: Tensor) -> Tensor:
+    """Predicted classes (B,): [logit > 0] for one logit ((B,) or (B, 1)), argmax over K logits otherwise."""
+    if is_binary(logits):
+        return (logits.reshape(-1) > 0).long()
+    return logits.argmax(dim=1)
+
+
+__all__ = [
+    "ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build",
+    "is_binary", "predict",
+]

@@ -1,25 +1,21 @@
-"""Confidence intervals for an accuracy measured on n test samples.
+"""Confidence intervals for an accuracy measured on n test samples (docs/theory.md section 9, claims 9 and 12).
 
-    p = k / n,  c = (p + z^2 / 2n) / (1 + z^2 / n),
-    h = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2),   CI = [c - h, c + h]
+    p = k / n,  CI = the Wilson score interval of a binomial proportion,
 
-the Wilson score interval for a binomial proportion (theory.md section 9,
-claims 9 and 12: accuracies are compared with confidence intervals).
+computed by ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
 """
 from __future__ import annotations
 
-import math
-
-Z95 = 1.959963984540054  # standard normal 0.975 quantile
+from scipy.stats import binomtest
 
 
-def wilson_interval(successes: int, n: int, *, z: float = Z95) -> tuple[float, float]:
+def wilson_interval(successes: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval (lo, hi) for k = ``successes`` out of ``n``; 95% by default."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if not 0 <= successes <= n:
-        raise ValueError(f"successes must lie in 0..{n}, got {successes}")
-    p, z2 = successes / n, z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    if isinstance(successes, bool) or not isinstance(successes, int) or not 0 <= successes <= n:
+        raise ValueError(f"successes must lie in 0..{n}, got {successes!r}")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    ci = binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    return max(0.0, float(ci.low)), min(1.0, float(ci.high))

@@ -3,25 +3,35 @@
     acc(eps) = (1/n) sum_i 1[argmax f(x_i') = y_i],   x_i' = attack(x_i, y_i, eps)
 
 (theory.md section 9, claim 9: MSDA-trained models against vanilla under FGSM
-and PGD at small eps). Per batch: one clean forward (accuracy at eps = 0 and
-the logits check), then per eps > 0 the attack and one forward on its output;
-with PGD also FGSM and one forward, for the PGD >= FGSM check.
+and PGD at small eps). ``check_evaluation`` validates; ``count_under_attack``
+runs the attack from the registry (``attacks.registry.ATTACKS``). Per batch:
+one clean forward (accuracy at eps = 0 and the logits check), then per eps > 0
+the attack and one forward on its output; with an iterative attack (PGD) also
+FGSM and one forward, for the PGD >= FGSM check.
+
+The data are tensors (x, y), a ``DataLoader`` (or any iterable of (x, y)
+batches) or a map-style ``Dataset`` of (x, y) pairs; batches are streamed, so
+a test set never has to fit in memory at once. ``preprocessing=(mean, std)``
+attacks in pixel space while the model sees (x − mean) / std per channel
+(foolbox's convention).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import replace
+from typing import Any, Iterable, Iterator, Sequence
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
 
 from msda_theory.attacks import threat
 from msda_theory.attacks.confidence import wilson_interval
-from msda_theory.attacks.fgsm import AttackRun, fgsm_run
-from msda_theory.attacks.loss import attack_mode, check_labels, predict
-from msda_theory.attacks.pgd import check_schedule, pgd_run
+from msda_theory.attacks.loss import attack_mode, check_labels
+from msda_theory.attacks.pgd import check_schedule
+from msda_theory.attacks.registry import Attack, AttackSettings, get_attack
 from msda_theory.attacks.sanity import SanityTally
-
-ATTACKS = ("fgsm", "pgd")
+from msda_theory.models import predict
 
 
 def check_eps_list(eps_list: Sequence[float]) -> list[float]:
@@ -44,11 +54,135 @@ def _count_correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> int:
         return int((predict(model(x)) == y).sum())
 
 
+class Normalized(nn.Module):
+    """x -> model((x − mean) / std), mean and std per channel (C,) broadcast over (B, C, H, W)."""
+
+    def __init__(self, model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> None:
+        super().__init__()
+        mean_t, std_t = torch.as_tensor(mean, dtype=torch.float64), torch.as_tensor(std, dtype=torch.float64)
+        if mean_t.dim() > 1 or mean_t.shape != std_t.shape or not bool(torch.isfinite(mean_t).all()):
+            raise ValueError(f"preprocessing must be (mean, std) of equal length, got {mean!r}, {std!r}")
+        if not bool((std_t > 0).all()):
+            raise ValueError(f"preprocessing std must be > 0, got {std!r}")
+        self.model = model
+        self.register_buffer("mean", mean_t.reshape(1, -1, 1, 1) if mean_t.dim() else mean_t)
+        self.register_buffer("std", std_t.reshape(1, -1, 1, 1) if std_t.dim() else std_t)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model((x - self.mean.to(x)) / self.std.to(x))
+
+
+def with_preprocessing(model: nn.Module, preprocessing: tuple[Any, Any] | None) -> nn.Module:
+    """``model`` itself, or ``Normalized(model, mean, std)`` on the model's device."""
+    if preprocessing is None:
+        return model
+    if not isinstance(preprocessing, (tuple, list)) or len(preprocessing) != 2:
+        raise ValueError(f"preprocessing must be a pair (mean, std), got {preprocessing!r}")
+    wrapped = Normalized(model, *preprocessing)
+    return wrapped.to(model_device(model, torch.device("cpu")))
+
+
+def check_options(eps_list: Sequence[float] | None, settings: AttackSettings, n: int | None,
+                  batch_size: int) -> tuple[list[float], AttackSettings]:
+    """Validate the radii, the attack settings, n and the batch size; return (radii, settings with float bounds)."""
+    threat.check_norm(settings.norm)
+    if eps_list is None:
+        raise ValueError("eps_list must hold at least one radius")
+    eps = check_eps_list(eps_list)
+    settings = replace(settings, bounds=threat.check_bounds(settings.bounds))
+    check_schedule(max(eps), settings.steps, settings.step_size, settings.restarts)
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    return eps, settings
+
+
+def batches(data: Any, y: torch.Tensor | None, n: int | None, batch_size: int) -> tuple[Iterable[Any], int | None]:
+    """(an iterable of (x, y) batches holding the first n samples, the number of samples when known)."""
+    if isinstance(data, torch.Tensor):
+        if y is None:
+            raise ValueError("y is required when x is a tensor")
+        total = data.shape[0]
+        if n is not None and n > total:
+            raise ValueError(f"n must be an integer in 1..{total}, got {n!r}")
+        n = total if n is None else n
+        stops = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        return ((data[a:b], y[a:b]) for a, b in stops), n
+    if y is not None:
+        raise ValueError("y must be None when the data are a DataLoader or Dataset (they carry the labels)")
+    if isinstance(data, Dataset) and not isinstance(data, DataLoader):
+        data = DataLoader(data, batch_size=batch_size)
+    if not isinstance(data, Iterable):
+        raise ValueError(f"data must be tensors, a DataLoader or a Dataset of (x, y), got {type(data).__name__}")
+    total = len(data.dataset) if isinstance(data, DataLoader) and hasattr(data.dataset, "__len__") else None
+    return _first(data, n), (total if n is None or total is None else min(n, total))
+
+
+def _first(loader: Iterable[Any], n: int | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    seen = 0
+    for batch in loader:
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+            raise ValueError("each batch must be a pair (x, y)")
+        xb, yb = batch[0], batch[1]
+        if n is not None and seen + len(xb) > n:
+            xb, yb = xb[:n - seen], yb[:n - seen]
+        seen += len(xb)
+        if len(xb):
+            yield xb, yb
+        if n is not None and seen >= n:
+            return
+
+
+def count_under_attack(model: nn.Module, data: Iterable[Any], eps: list[float], attack: Attack,
+                       settings: AttackSettings, *, total: int | None = None, progress: bool | None = None,
+                       per_image: bool = False) -> dict[str, Any]:
+    """Correct counts per eps under ``attack`` and under FGSM (iterative attacks only), the sanity tally and n."""
+    fgsm = get_attack("fgsm")
+    correct, fgsm_correct = [0] * len(eps), [0] * len(eps)
+    flags: list[list[bool]] = [[] for _ in eps]
+    tally, n = SanityTally(eps=eps, norm=settings.norm), 0
+    bar = tqdm(total=total, unit="img", desc=f"attack ({settings.norm})", leave=False,
+               disable=None if progress is None else not progress)  # None: only on a terminal
+    with attack_mode(model):
+        for xb, yb in data:
+            device = model_device(model, xb.device)
+            xb, yb = xb.to(device), yb.to(device)
+            threat.check_inputs(xb, yb, settings.bounds)
+            with torch.no_grad():
+                logits = model(xb)
+            check_labels(logits, yb)
+            tally.add_clean(logits)
+            clean = predict(logits) == yb
+            for i, e in enumerate(eps):
+                hit = clean
+                if e > 0:
+                    result = attack(model, xb, yb, e, settings)
+                    tally.add_attack(i, xb, result.x_adv, result.zero_grad, settings.bounds)
+                    hit = _correct(model, result.x_adv, yb)
+                correct[i] += int(hit.sum())
+                if per_image:
+                    flags[i].extend(hit.tolist())
+                if attack.iterative:
+                    fgsm_correct[i] += int(hit.sum()) if e == 0 else int(_correct(model, fgsm(model, xb, yb, e, settings).x_adv, yb).sum())
+            n += len(xb)
+            bar.update(len(xb))
+    bar.close()
+    if n == 0:
+        raise ValueError("the data hold no samples to evaluate")
+    return {"correct": correct, "fgsm_correct": fgsm_correct, "tally": tally, "n": n, "per_image": flags}
+
+
+def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return predict(model(x)) == y
+
+
 def evaluate_robustness(
     model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    eps_list: Sequence[float],
+    x: torch.Tensor | DataLoader | Dataset,
+    y: torch.Tensor | None = None,
+    eps_list: Sequence[float] | None = None,
     *,
     attack: str = "pgd",
     norm: str = "linf",
@@ -59,71 +193,45 @@ def evaluate_robustness(
     random_start: bool = True,
     bounds: tuple[float, float] = (0.0, 1.0),
     batch_size: int = 500,
+    preprocessing: tuple[Any, Any] | None = None,
+    progress: bool | None = None,
+    per_image: bool = False,
     generator: torch.Generator | None = None,
 ) -> dict[str, Any]:
-    """acc(eps) for each eps under FGSM or PGD on the first n samples, with 95% Wilson intervals.
+    """acc(eps) for each eps under a registered attack on the first n samples, with 95% Wilson intervals.
 
     Args:
         model: maps x (B, ...) to logits (B, K), (B,) or (B, 1); its device is used.
-        x: inputs (N, ...), within ``bounds`` (may live on another device).
-        y: labels (N,) int64.
+        x: inputs (N, ...) within ``bounds`` with labels ``y`` (N,) int64; or a DataLoader (or any
+            iterable of (x, y) batches) or a map-style Dataset of (x, y), with ``y=None``.
         eps_list: radii, each >= 0; eps = 0 is the clean accuracy.
-        attack: ``"fgsm"`` or ``"pgd"``; ``steps``, ``step_size``, ``restarts``,
-            ``random_start`` and ``generator`` apply to PGD.
+        attack: a name in ``ATTACKS`` (``"fgsm"`` or ``"pgd"``); ``steps``, ``step_size``,
+            ``restarts``, ``random_start`` and ``generator`` apply to iterative attacks (PGD).
         norm: ``"linf"`` or ``"l2"``.
         n: evaluate the first n samples (all when None).
-        batch_size: samples per attack batch.
+        batch_size: samples per attack batch (tensors and Datasets; a DataLoader keeps its own).
+        preprocessing: (mean, std) per channel: the model sees (x − mean) / std, the attack works on x.
+        progress: a tqdm bar over the samples (None: only on a terminal).
+        per_image: also return ``correct_per_image``, a list per eps of one bool per sample.
 
     Returns:
         ``{"attack", "norm", "eps", "accuracy", "ci_low", "ci_high", "correct",
-        "n", "steps", "step_size", "restarts", "random_start", "bounds", "sanity"}``;
-        the lists run over eps. ``sanity`` is described in :mod:`msda_theory.attacks.sanity`.
+        "n", "steps", "step_size", "restarts", "random_start", "bounds", "sanity"}``
+        (+ ``"correct_per_image"``); the lists run over eps. ``sanity`` is described in
+        :mod:`msda_theory.attacks.sanity`.
     """
-    if attack not in ATTACKS:
-        raise ValueError(f"attack must be 'fgsm' or 'pgd', got {attack!r}")
-    threat.check_norm(norm)
-    eps = check_eps_list(eps_list)
-    bounds = threat.check_bounds(bounds)
-    check_schedule(max(eps), steps, step_size, restarts)
-    n = x.shape[0] if n is None else n
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= x.shape[0]:
-        raise ValueError(f"n must be an integer in 1..{x.shape[0]}, got {n!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    threat.check_inputs(x[:n], y[:n], bounds)
-
-    def run(xb: torch.Tensor, yb: torch.Tensor, e: float, name: str) -> AttackRun:
-        if name == "fgsm":
-            return fgsm_run(model, xb, yb, e, norm=norm, bounds=bounds)
-        return pgd_run(model, xb, yb, e, steps=steps, step_size=step_size, norm=norm, random_start=random_start,
-                       restarts=restarts, bounds=bounds, generator=generator)
-
-    device = model_device(model, x.device)
-    correct, fgsm_correct = [0] * len(eps), [0] * len(eps)
-    tally = SanityTally(eps=eps, norm=norm)
-    with attack_mode(model):
-        for start in range(0, n, batch_size):
-            xb = x[start:min(start + batch_size, n)].to(device)
-            yb = y[start:min(start + batch_size, n)].to(device)
-            with torch.no_grad():
-                logits = model(xb)
-            check_labels(logits, yb)
-            tally.add_clean(logits)
-            clean = int((predict(logits) == yb).sum())
-            for i, e in enumerate(eps):
-                if e == 0:
-                    correct[i] += clean
-                    fgsm_correct[i] += clean
-                    continue
-                result = run(xb, yb, e, attack)
-                tally.add_attack(i, xb, result.x_adv, result.zero_grad, bounds)
-                correct[i] += _count_correct(model, result.x_adv, yb)
-                if attack == "pgd":
-                    fgsm_correct[i] += _count_correct(model, run(xb, yb, e, "fgsm").x_adv, yb)
+    chosen = get_attack(attack)
+    settings = AttackSettings(norm=norm, bounds=bounds, steps=steps, step_size=step_size, restarts=restarts,
+                              random_start=random_start, generator=generator)
+    eps, settings = check_options(eps_list, settings, n, batch_size)
+    data, total = batches(x, y, n, batch_size)
+    counts = count_under_attack(with_preprocessing(model, preprocessing), data, eps, chosen, settings,
+                                total=total, progress=progress, per_image=per_image)
+    n, correct = counts["n"], counts["correct"]
     accuracy = [c / n for c in correct]
     intervals = [wilson_interval(c, n) for c in correct]
-    fgsm_accuracy = [c / n for c in fgsm_correct] if attack == "pgd" else None
-    return {
+    fgsm_accuracy = [c / n for c in counts["fgsm_correct"]] if chosen.iterative else None
+    result = {
         "attack": attack,
         "norm": norm,
         "eps": eps,
@@ -132,10 +240,13 @@ def evaluate_robustness(
         "ci_high": [hi for _, hi in intervals],
         "correct": correct,
         "n": n,
-        "steps": steps if attack == "pgd" else 1,
+        "steps": steps if chosen.iterative else 1,
         "step_size": step_size,
-        "restarts": restarts if attack == "pgd" else 1,
-        "random_start": random_start if attack == "pgd" else False,
-        "bounds": list(bounds),
-        "sanity": tally.report(n, accuracy, fgsm_accuracy),
+        "restarts": restarts if chosen.iterative else 1,
+        "random_start": random_start if chosen.iterative else False,
+        "bounds": list(settings.bounds),
+        "sanity": counts["tally"].report(n, accuracy, fgsm_accuracy),
     }
+    if per_image:
+        result["correct_per_image"] = counts["per_image"]
+    return result

@@ -17,10 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-def is_binary(logits: torch.Tensor) -> bool:
-    """True for a single-logit model: output (B,) or (B, 1)."""
-    return logits.dim() == 1 or (logits.dim() == 2 and logits.shape[1] == 1)
+from msda_theory.models import is_binary
 
 
 def per_sample_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -31,13 +28,6 @@ def per_sample_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if logits.dim() != 2:
         raise ValueError(f"model output must be (B,), (B, 1) or (B, K) logits, got shape {tuple(logits.shape)}")
     return F.cross_entropy(logits, y, reduction="none")
-
-
-def predict(logits: torch.Tensor) -> torch.Tensor:
-    """Predicted labels (B,): logit > 0 for one logit, argmax otherwise."""
-    if is_binary(logits):
-        return (logits.reshape(-1) > 0).long()
-    return logits.argmax(dim=1)
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from torch import nn
 
 from msda_theory.attacks import threat
 from msda_theory.attacks.fgsm import AttackRun, check_attack_inputs
-from msda_theory.attacks.loss import attack_mode, input_gradient, per_sample_loss, predict, zero_gradient
+from msda_theory.attacks.loss import attack_mode, input_gradient, per_sample_loss, zero_gradient
+from msda_theory.models import predict
 
 
 def check_schedule(eps: float, steps: int, step_size: float | None, restarts: int) -> float:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 
 from msda_theory.attacks import threat
-from msda_theory.attacks.loss import is_binary
+from msda_theory.models import is_binary
 
 NORM_SLACK = 1e-6  # float rounding allowed on ||x' - x||_p <= eps
 BOUND_SLACK = 1e-6

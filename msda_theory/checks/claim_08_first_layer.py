@@ -7,8 +7,9 @@ import torch
 from msda_theory import masks
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.data import load
-from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, pixel_weights
+from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
 from msda_theory.regularizers.experiments import small_model
+from msda_theory.weights import strategy_weights
 
 TOLERANCE = 1e-8
 
@@ -24,7 +25,7 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
         model = small_model(arch, (1, 8, 8), data.num_classes, seed=ctx.seed)
         for offset, family in enumerate(masks.PAPER_FAMILIES):
             mask_set = MaskSet(masks.get(family).sample(64, (8, 8), generator=ctx.generator(offset), dtype=torch.float64)[0])
-            layer_form = first_layer_r2(model, x, y, pixel_weights(mask_set, (8, 8)), loss="ce")
+            layer_form = first_layer_r2(model, x, y, strategy_weights(mask_set, (8, 8)), loss="ce")
             gradient_form = decompose(model, x, y, mask_set, loss="ce", estimator="moment", n_masks=2,
                                       generator=ctx.generator(offset)).r2
             gaps[f"{arch}/{family}"] = abs(layer_form - gradient_form) / abs(gradient_form)
@@ -54,14 +55,14 @@ def penalty_ratios(units: list[dict], seed: int) -> dict[str, list[dict[str, dic
     """Per seed: ratio[t][s] = tr(W_t (A_s ⊙ Σ) W_tᵀ) / tr(W_none (A_s ⊙ Σ) W_noneᵀ), Σ of the training images."""
     from msda_theory.experiments.trained_model import by_strategy
     from msda_theory.probes.first_layer import data_covariance, first_layer_gram, penalty_table, relative_to
-    from msda_theory.probes.strategies import pixel_weights
+    from msda_theory.weights import strategy_weights
     from msda_theory.train import TrainConfig, prepare_task
 
     groups = by_strategy(units)
     x = prepare_task(TrainConfig.from_dict(units[0]["config_train"])).x_train
     in_shape = tuple(int(v) for v in x.shape[1:])
     sigma = data_covariance(x)
-    a = {s: pixel_weights(s, in_shape[1:], n_samples=10000, generator=torch.Generator().manual_seed(seed)).a_pq
+    a = {s: strategy_weights(s, in_shape[1:], n_masks=10000, generator=torch.Generator().manual_seed(seed)).a_pq
          for s in groups if s != "none"}
     tables = []
     for k in range(len(groups["none"])):

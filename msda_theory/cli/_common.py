@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 import torch
 
@@ -21,12 +20,8 @@ def add_strategy_arguments(parser: argparse.ArgumentParser, *, default: str | No
 
 def sampler_from_args(args: argparse.Namespace, strategy: str | None = None) -> masks.BetaMaskFamily:
     """The sampler named by --strategy (or ``strategy``) with only the parameters it takes."""
-    name = (strategy or args.strategy).lower()
-    if name not in masks.FAMILIES:
-        raise ValueError(f"unknown strategy {name!r}; choose one of: {', '.join(masks.FAMILIES)}")
-    given = {"alpha": args.alpha, "r": args.r, "decay_power": args.decay_power}
-    fields = {f.name for f in dataclasses.fields(masks.FAMILIES[name])}
-    return masks.get(name, **{k: v for k, v in given.items() if k in fields})
+    name = masks.registry.check_family((strategy or args.strategy).lower())
+    return masks.from_params(name, alpha=args.alpha, r=args.r, decay_power=args.decay_power)
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from msda_theory.data import available
+from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig
 
 PRESETS = ("tiny", "quick", "evidence")
-PAPER_STRATEGIES = ("mixup", "cutmix", "hmix", "gmix")
 FASHION_HINT = "skipped: needs Fashion-MNIST (apt-get install dataset-fashion-mnist)"
 
 
@@ -42,7 +42,7 @@ def _train(**kw: Any) -> dict[str, Any]:
 def trained_models(preset: str) -> dict[str, Any]:
     """Claims 8b, 9, 12b: {'train': TrainConfig dict (strategy set per unit), 'attack', 'strategies', 'seeds'}."""
     check_preset(preset)
-    strategies = ("none", *PAPER_STRATEGIES)
+    strategies = ("none", *PAPER_FAMILIES)
     if preset == "tiny":
         train = _train(data="digits", model="cnn", optimizer="adam", lr=3e-3, epochs=2, batch_size=64, subset=300,
                        weight_decay=0.0)
@@ -81,7 +81,7 @@ def tracking(preset: str) -> dict[str, Any]:
              "evidence": (1200, 5, 128, 24, ("mixup", "cutmix"))}[preset]
     n_train, epochs, n_eval, n_masks, swept = sizes
     return {"train": {**base, "subset": n_train, "epochs": epochs}, "n_eval": n_eval, "n_masks": n_masks,
-            "families": PAPER_STRATEGIES if preset != "tiny" else ("mixup", "cutmix"), "swept": swept,
+            "families": PAPER_FAMILIES if preset != "tiny" else ("mixup", "cutmix"), "swept": swept,
             "alphas": (0.2, 0.5, 2.0) if preset != "tiny" else (0.5,)}
 
 
@@ -120,5 +120,5 @@ def cost(preset: str) -> dict[str, Any]:
     return {"train": train, "repeats": {"tiny": 2, "quick": 5, "evidence": 9}[preset]}
 
 
-__all__ = ["FASHION_HINT", "NeedsData", "PAPER_STRATEGIES", "PRESETS", "bound", "check_preset", "cost", "task",
+__all__ = ["FASHION_HINT", "NeedsData", "PRESETS", "bound", "check_preset", "cost", "task",
            "taylor", "tracking", "trained_models"]

@@ -2,10 +2,10 @@
 
 For one (strategy, seed) under a preset: ``train.fit`` (the one training loop) with clean
 train evaluation after every epoch, then, on the first ``n_eval`` test images, per image and
-per radius ε of each norm, whether the model is still correct under the WORST of every attack
-run (clean, FGSM, and PGD with ``restarts`` random restarts and a step size 2.5 ε / steps):
+per radius ε of each norm, whether the model is still correct under the WORST of every attack of
+``attacks.ATTACKS`` (FGSM, and PGD with ``restarts`` random restarts and a step size 2.5 ε / steps):
 
-    robust_i(ε) = correct(x_i) ∧ correct(FGSM_ε(x_i)) ∧ correct(PGD_ε(x_i)),
+    robust_i(ε) = correct(x_i) ∧ ∧_attack correct(attack_ε(x_i)),
 
 so PGD can never look weaker than FGSM. Per attack the per-image correctness is kept too (the
 sanity check: PGD accuracy ≤ FGSM accuracy + 0.01). The first-layer weights are stored for the
@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from msda_theory.attacks import fgsm, pgd
+from msda_theory.attacks import ATTACKS, AttackSettings
 from msda_theory.data import load
 from msda_theory.train import TrainConfig, fit
 
@@ -31,19 +31,21 @@ def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor
 
 def attack_images(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attack: dict[str, Any], *,
                   generator: torch.Generator) -> dict[str, Any]:
-    """Per-image correctness {clean, per norm: {eps, fgsm, pgd, worst}} (lists of 0/1 per ε)."""
+    """Per-image correctness {clean, per norm: {eps, <attack> for every attack of the registry, worst}}
+    (lists of 0/1 per ε); worst = clean ∧ every attack."""
     clean = _correct(model, x, y)
     out: dict[str, Any] = {"clean": clean.tolist()}
     for norm, radii in attack["eps"].items():
-        rows: dict[str, list[list[int]]] = {"fgsm": [], "pgd": [], "worst": []}
+        rows: dict[str, list[list[int]]] = {name: [] for name in (*ATTACKS, "worst")}
         for eps in radii:
-            c_f = _correct(model, fgsm(model, x, y, eps, norm=norm), y)
-            x_p = pgd(model, x, y, eps, steps=attack["pgd_steps"], step_size=2.5 * eps / attack["pgd_steps"],
-                      norm=norm, restarts=attack["restarts"], generator=generator)
-            c_p = _correct(model, x_p, y)
-            rows["fgsm"].append(c_f.tolist())
-            rows["pgd"].append(c_p.tolist())
-            rows["worst"].append((clean & c_f & c_p).tolist())
+            settings = AttackSettings(norm=norm, steps=attack["pgd_steps"], step_size=2.5 * eps / attack["pgd_steps"],
+                                      restarts=attack["restarts"], generator=generator)
+            worst = clean.clone()
+            for name, run in ATTACKS.items():
+                correct = _correct(model, run(model, x, y, eps, settings).x_adv, y)
+                rows[name].append(correct.tolist())
+                worst &= correct
+            rows["worst"].append(worst.tolist())
         out[norm] = {"eps": list(radii), **rows}
     return out
 

@@ -3,52 +3,59 @@
 Every sampler has ``sample(n, size, *, generator=None) -> (mask, lam)`` with
 ``mask`` (n, H, W) in [0, 1] (the weight on the first image) and
 ``lam = mask.mean((-2, -1))`` (n,). A user-defined law needs only that method
-(see ``MaskSampler``); ``get(name, **params)`` builds the built-in ones.
+(see ``MaskSampler``). The families live in one registry (``masks.registry``):
+``register(name, cls, defaults=..., paper=...)`` adds one; ``FAMILIES``,
+``DEFAULTS``, ``PAPER_FAMILIES`` and ``STRATEGIES`` (live) read it;
+``get(name, **params)`` builds one strictly and ``from_params(name, **flat)``
+from a flat dict of every known parameter (None for "none").
 """
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
+from msda_theory.masks import registry
 from msda_theory.masks._base import BetaMaskFamily, MaskSampler, Size, check_size, draw_beta
+from msda_theory.masks.choice import Apply, RandomChoice, choose
 from msda_theory.masks.cutmix import CutMix
 from msda_theory.masks.fmix import FMix
 from msda_theory.masks.gmix import GMix
 from msda_theory.masks.hmix import HMix
 from msda_theory.masks.mixup import Mixup
+from msda_theory.masks.registry import (
+    DEFAULTS,
+    FAMILIES,
+    from_params,
+    get,
+    paper_families,
+    parameter_names,
+    register,
+    strategies,
+    unregister,
+)
 
-FAMILIES: dict[str, type[BetaMaskFamily]] = {
-    "mixup": Mixup,
-    "cutmix": CutMix,
-    "hmix": HMix,
-    "gmix": GMix,
-    "fmix": FMix,
-}
-
-PAPER_FAMILIES = ("mixup", "cutmix", "hmix", "gmix")
+register("mixup", Mixup, defaults={"alpha": 1.0}, paper=True)
+register("cutmix", CutMix, defaults={"alpha": 1.0}, paper=True)
+register("hmix", HMix, defaults={"alpha": 1.0, "r": 0.5}, paper=True)
+register("gmix", GMix, defaults={"alpha": 1.0}, paper=True)
+register("fmix", FMix, defaults={"alpha": 1.0, "decay_power": 3.0})
 
 
-def get(name: str, **params: Any) -> BetaMaskFamily:
-    """The built-in sampler called ``name`` with the given parameters.
-
-    >>> get("hmix", alpha=1.0, r=0.5)
-    HMix(alpha=1.0, r=0.5)
-    """
-    key = str(name).lower()
-    if key not in FAMILIES:
-        known = ", ".join(FAMILIES)
-        raise ValueError(f"unknown strategy {name!r}; choose one of: {known}")
-    cls = FAMILIES[key]
-    allowed = {f.name for f in fields(cls)}
-    extra = sorted(set(params) - allowed)
-    if extra:
-        raise ValueError(f"{key} takes parameters {sorted(allowed)}, got unexpected {extra}")
-    return cls(**params)
+def __getattr__(name: str) -> Any:
+    """Live views of the registry: ``STRATEGIES`` = ("none", *FAMILIES), ``PAPER_FAMILIES``."""
+    if name == "STRATEGIES":
+        return strategies()
+    if name == "PAPER_FAMILIES":
+        return paper_families()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "Apply",
+    "RandomChoice",
+    "choose",
     "BetaMaskFamily",
     "CutMix",
+    "DEFAULTS",
     "FAMILIES",
     "FMix",
     "GMix",
@@ -56,8 +63,16 @@ __all__ = [
     "MaskSampler",
     "Mixup",
     "PAPER_FAMILIES",
+    "STRATEGIES",
     "Size",
     "check_size",
     "draw_beta",
+    "from_params",
     "get",
+    "paper_families",
+    "parameter_names",
+    "register",
+    "registry",
+    "strategies",
+    "unregister",
 ]

@@ -23,8 +23,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from msda_theory.regularizers.first_layer import first_layer_matrix  # noqa: F401  (re-exported)
-from msda_theory.regularizers.moments import data_moments
+from msda_theory.regularizers.data_moments import data_moments
+from msda_theory.regularizers.first_layer_form import first_layer_matrix  # noqa: F401  (re-exported)
 
 Shape = tuple[int, int, int]
 

@@ -32,7 +32,8 @@ import torch
 
 from msda_theory.probes import tasks
 from msda_theory.probes.stats import paired_difference, t_interval
-from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
+from msda_theory.masks import PAPER_FAMILIES
+from msda_theory.weights import strategy_weights
 from msda_theory.train import TrainConfig, fit
 
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
@@ -47,7 +48,7 @@ def distance_profile(a_pq: torch.Tensor, size: tuple[int, int]) -> list[float]:
     return [float(a_pq[dist == k].mean()) for k in range(int(dist.max()) + 1)]
 
 
-def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_STRATEGIES,
+def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_FAMILIES,
                           data: str = "fashion-mnist", size: int = 14, n_train: int = 2000, n_test: int = 1000,
                           task_params: dict[str, dict[str, float]] | None = None, root: str | None = None,
                           task_seed: int = 0) -> dict[str, Any]:
@@ -81,7 +82,7 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
             result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
         out["tasks"][name] = result
     grid = (size, size)
-    weights = {s: pixel_weights(s, grid, n_samples=20000, generator=torch.Generator().manual_seed(task_seed))
+    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
                for s in strategies}
     out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
     return out

@@ -4,14 +4,17 @@
   moments) or the direct form (averages over draws of mask and partner);
 - ``taylor_scan``: the terms for the scaled perturbation x_i + t delta;
 - ``first_layer_r2``: R2 through the first layer's weights (section 7);
-- ``mask_set_moments``, ``MaskSet``, ``pixel_weights``: the weights a, A.
+- ``DataMoments``, ``data_moments``: mu, Sigma, C_i of the partner images.
+
+The pixel weights a, A come from ``msda_theory.weights`` (``strategy_weights``,
+``MaskSet``); ``MaskSet`` is re-exported here for the finite laws of ``decompose``.
 """
+from msda_theory.regularizers.data_moments import DataMoments, data_moments
 from msda_theory.regularizers.decompose import Decomposition, decompose
-from msda_theory.regularizers.first_layer import first_layer_matrix, first_layer_r2
+from msda_theory.regularizers.first_layer_form import first_layer_matrix, first_layer_r2
 from msda_theory.regularizers.losses import LOSSES, GLMLoss, get_loss
-from msda_theory.regularizers.mask_moments import MaskSet, PixelWeights, mask_set_moments, pixel_weights
-from msda_theory.regularizers.moments import DataMoments, data_moments
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
+from msda_theory.weights import MaskSet
 
 __all__ = [
     "DataMoments",
@@ -19,14 +22,11 @@ __all__ = [
     "GLMLoss",
     "LOSSES",
     "MaskSet",
-    "PixelWeights",
     "data_moments",
     "decompose",
     "first_layer_matrix",
     "first_layer_r2",
     "get_loss",
     "loglog_slope",
-    "mask_set_moments",
-    "pixel_weights",
     "taylor_scan",
 ]

@@ -18,12 +18,13 @@ import torch
 from torch import Tensor
 
 from msda_theory.masks._base import MaskSampler
+from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import anchor_terms, as_rows
 from msda_theory.regularizers.direct import PARTNER_MODES, draw, mean_and_se, unit_values
 from msda_theory.regularizers.losses import get_loss, label_rows
-from msda_theory.regularizers.mask_moments import WEIGHT_METHODS, pixel_weights
-from msda_theory.regularizers.moment import moment_terms
-from msda_theory.regularizers.moments import data_moments
+from msda_theory.regularizers.moment_form import moment_terms
+from msda_theory.weights import METHODS as WEIGHT_METHODS
+from msda_theory.weights import strategy_weights
 
 ESTIMATORS = ("moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
@@ -150,8 +151,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
             remainder_units = values["loss"][0] - l_std_i - values["first"] - values["second_gn"] - values["second_h"]
             remainder, remainder_se, per["remainder"] = mean_and_se(remainder_units, exact=exact)
         else:
-            w = pixel_weights(sampler, tuple(x.shape[-2:]), method=weights, n_samples=weight_samples,
-                              generator=generator, dtype=x.dtype)
+            w = strategy_weights(sampler, tuple(x.shape[-2:]), method=weights, n_masks=weight_samples, generator=generator)
             moments = data_moments(reference)
             terms = moment_terms(f, glm, x, rows, moments, w, batch_size=batch_size)
             per = {"r1": terms.pop("r1_i")}

@@ -15,9 +15,15 @@ from msda_theory import masks
 from msda_theory.mix import MODES, PAIRINGS
 from msda_theory.models import ACTIVATIONS, MODELS
 
-STRATEGIES = ("none", *masks.FAMILIES)
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("cosine", "constant")
+
+
+def __getattr__(name: str) -> Any:
+    """``STRATEGIES``: a live view of the mask registry, ("none", *masks.FAMILIES)."""
+    if name == "STRATEGIES":
+        return masks.strategies()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _help(text: str) -> dict[str, str]:
@@ -37,7 +43,7 @@ class TrainConfig:
     root: str | None = field(default=None, metadata=_help("folder holding the data set files (cifar: required)"))
     model: str = field(default="cnn", metadata=_help(f"architecture: one of {', '.join(MODELS)}"))
     activation: str = field(default="relu", metadata=_help(f"activation: one of {', '.join(ACTIVATIONS)}"))
-    strategy: str = field(default="none", metadata=_help(f"mixing strategy: one of {', '.join(STRATEGIES)}"))
+    strategy: str = field(default="none", metadata=_help(f"mixing strategy: one of {', '.join(masks.strategies())}"))
     alpha: float = field(default=1.0, metadata=_help("Beta(alpha, alpha) parameter of the mixing ratio"))
     r: float = field(default=0.5, metadata=_help("HMix box share r in [0, 1]"))
     decay_power: float = field(default=3.0, metadata=_help("FMix spectral decay power"))
@@ -74,11 +80,7 @@ class TrainConfig:
 
     def sampler(self) -> masks.BetaMaskFamily | None:
         """The mask law of ``strategy`` with the parameters it takes; None for ``'none'``."""
-        if self.strategy == "none":
-            return None
-        cls = masks.FAMILIES[self.strategy]
-        given = {"alpha": self.alpha, "r": self.r, "decay_power": self.decay_power}
-        return masks.get(self.strategy, **{k: v for k, v in given.items() if k in cls.__dataclass_fields__})
+        return masks.from_params(self.strategy, alpha=self.alpha, r=self.r, decay_power=self.decay_power)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
@@ -107,7 +109,7 @@ def _check_choices(c: TrainConfig) -> None:
         raise ValueError(f"data must be a non-empty data set name, got {c.data!r}")
     _one_of("model", c.model, MODELS)
     _one_of("activation", c.activation, tuple(ACTIVATIONS))
-    _one_of("strategy", c.strategy, STRATEGIES)
+    _one_of("strategy", c.strategy, masks.strategies())
     _one_of("mode", c.mode, MODES)
     _one_of("pairing", c.pairing, PAIRINGS)
     _one_of("optimizer", c.optimizer, OPTIMIZERS)
@@ -153,4 +155,4 @@ def _check_task(c: TrainConfig) -> None:
         raise ValueError(f"binary needs exactly two classes, got classes={c.classes!r}")
 
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]
+__all__ = ["OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)

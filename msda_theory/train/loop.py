@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from msda_theory.mix import mix, soft_labels
+from msda_theory.models import predict as predictions
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.task import Task
 
@@ -37,11 +38,6 @@ def training_loss(logits: Tensor, target: Tensor) -> Tensor:
     if target.shape != logits.shape:
         raise ValueError(f"target rows {tuple(target.shape)} do not match logits {tuple(logits.shape)}")
     return -(target * torch.log_softmax(logits, dim=1)).sum(1).mean()
-
-
-def predictions(logits: Tensor) -> Tensor:
-    """Predicted classes (B,): argmax over K logits, or [logit > 0] for a single logit."""
-    return (logits[:, 0] > 0).long() if logits.shape[1] == 1 else logits.argmax(1)
 
 
 @torch.no_grad()

@@ -3,10 +3,18 @@
     a_p  = E_{D~}[1 - M_p],   a_pq = E_{D~}[(1 - M_p)(1 - M_q)],
     E_{D~}[phi(M)] = E_{D_M}[lam phi(M) + (1 - lam) phi(1 - M)],  lam = mean(M).
 
-``pair_weights(sampler, size, method="exact" | "mc")`` returns an object with
-``a_p`` (H, W), ``a_pq`` (HW, HW; only for H*W <= 4096), ``row(p)`` (H, W) and
+Every estimator returns a ``PairWeights`` (shape convention in its docstring):
+``a_p`` (H, W), ``a_pq`` (HW, HW; only for H*W <= 4096), ``row(p)`` (H, W),
 ``profile(metric)`` (mean a_pq per pixel distance, with pair counts; with
-standard errors for Monte Carlo).
+standard errors for the streamed Monte Carlo) and ``contract(v, G)``.
+
+- ``strategy_weights(name_or_sampler, size, method="auto" | "exact" | "mc")``:
+  the one entry for a strategy (zeros for "none"), used by the regularizers
+  and the probes;
+- ``pair_weights(sampler, size, method="exact" | "mc")``: the exact forms, or
+  the streamed Monte Carlo with element-wise standard errors and large images;
+- ``mask_set_weights(masks, lam)``: the weights of a finite mask set
+  (``MaskSet`` is the uniform law on one).
 """
 from __future__ import annotations
 
@@ -17,9 +25,11 @@ import torch
 
 from msda_theory.masks._base import Size, check_size
 from msda_theory.weights.exact import exact_pair_weights, mixup_moments
+from msda_theory.weights.mask_set import MaskSet, MaskSetWeights, check_masks, mask_set_weights, zero_weights
 from msda_theory.weights.montecarlo import MonteCarloPairWeights, monte_carlo_pair_weights
 from msda_theory.weights.result import METRICS, PairWeights, Profile
 from msda_theory.weights.separable import ExactPairWeights
+from msda_theory.weights.strategy import FAST_EXACT, STRATEGY_METHODS, strategy_weights
 
 METHODS = ("exact", "mc")
 DEFAULT_SAMPLES = 20_000
@@ -64,11 +74,19 @@ def pair_weights(
 __all__ = [
     "DEFAULT_SAMPLES",
     "ExactPairWeights",
+    "FAST_EXACT",
     "METHODS",
     "METRICS",
+    "MaskSet",
+    "MaskSetWeights",
     "MonteCarloPairWeights",
     "PairWeights",
     "Profile",
+    "STRATEGY_METHODS",
+    "check_masks",
+    "mask_set_weights",
     "mixup_moments",
     "pair_weights",
+    "strategy_weights",
+    "zero_weights",
 ]

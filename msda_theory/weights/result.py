@@ -111,11 +111,20 @@ def autocorrelation(x: torch.Tensor, dims: int) -> torch.Tensor:
     f = torch.fft.rfftn(x, s=padded, dim=axes)
     c = torch.fft.irfftn(f.real**2 + f.imag**2, s=padded, dim=axes)
     return torch.roll(c, [n - 1 for n in shape], dims=axes)  # D = -(L-1)..L-1 in order
-    return c
 
 
 class PairWeights:
-    """Common interface: ``a_p`` (H, W), ``a_pq`` (HW, HW), ``row(p)`` (H, W), ``profile(metric)``."""
+    """The one result type of every a_p / a_pq estimator (exact, Monte Carlo, mask set, zeros).
+
+    Shape convention, float64, pixel p = (py, px) flattened as p = py * W + px:
+
+    - ``a_p``: (H, W), a_p = E_{D~}[1 - M_p];
+    - ``a_pq``: (HW, HW), a_pq = E_{D~}[(1 - M_p)(1 - M_q)] (materialized only for H*W <= 4096);
+    - ``row(p)``: (H, W), the row of a_pq at pixel p (flat index or (py, px));
+    - ``profile(metric)``: mean a_pq per pixel distance (``Profile``);
+    - ``contract(v, G)``: a . v + <A, G> with its standard error (0 when exact);
+    - ``mean_shift``: mean_p a_p = E_{D~}[1 - lam].
+    """
 
     size: Size
     method: str
@@ -130,6 +139,22 @@ class PairWeights:
 
     def profile(self, metric: str = "chebyshev") -> Profile:  # pragma: no cover - interface
         raise NotImplementedError
+
+    @property
+    def mean_shift(self) -> float:
+        """mean_p a_p = E_{D~}[1 - lam] (lam = mean(M))."""
+        return float(self.a_p.mean())
+
+    def contract(self, v: torch.Tensor, g: torch.Tensor | None = None) -> tuple[float, float]:
+        """(a . v + <A, G>, its standard error): v (HW,), G (HW, HW) or None, in v's dtype."""
+        value = float(self.a_p.reshape(-1).to(v) @ v)
+        if g is not None:
+            value += float((self.a_pq.to(g) * g).sum())
+        return value, self.contract_se(v, g)
+
+    def contract_se(self, v: torch.Tensor, g: torch.Tensor | None) -> float:
+        """The standard error of ``contract``: 0 when exact; NaN when the estimator kept no per-mask terms."""
+        return 0.0 if self.method == "exact" else float("nan")
 
     def _check_matrix_fits(self) -> None:
         h, w = self.size

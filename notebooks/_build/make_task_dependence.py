@@ -22,7 +22,7 @@ import torch
 
 from msda_theory.probes import local_task, global_task
 from msda_theory.probes.task_dependence import distance_profile
-from msda_theory.probes.strategies import pixel_weights
+from msda_theory.weights import strategy_weights
 from msda_theory.probes import tasks
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
@@ -46,7 +46,7 @@ counts = torch.bincount(example.y, minlength=2)
 assert counts.sum() == 6"""),
     new_markdown_cell("## The a_pq profiles behind the prediction"),
     new_code_cell("""for s in strategies:
-    profile = distance_profile(pixel_weights(s, (size, size), n_samples=4000, generator=g).a_pq, (size, size))
+    profile = distance_profile(strategy_weights(s, (size, size), n_masks=4000, generator=g).a_pq, (size, size))
     print(f"{s:7s} mean a_pq by Chebyshev distance:", [round(v, 3) for v in profile])"""),
     new_markdown_cell("## Measurement: accuracy per strategy and task, 95% t-intervals over seeds"),
     new_code_cell("""import os

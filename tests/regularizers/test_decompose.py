@@ -9,7 +9,7 @@ from torch import nn
 
 from msda_theory import masks
 from msda_theory.mix import mix
-from msda_theory.regularizers import MaskSet, decompose, get_loss, mask_set_moments
+from msda_theory.regularizers import MaskSet, decompose, get_loss
 
 N, C, H, W = 5, 2, 4, 5
 
@@ -86,15 +86,6 @@ def test_moment_equals_direct_within_standard_errors(loss: str, family: str) -> 
     for term in ("r1", "r2", "r3"):
         se = math.hypot(getattr(mom, f"{term}_se"), getattr(dir_, f"{term}_se"))
         assert abs(getattr(mom, term) - getattr(dir_, term)) <= 5 * se
-
-
-def test_mask_set_moments_by_hand() -> None:
-    m = torch.tensor([[[1.0, 0.0]], [[0.5, 0.5]]], dtype=torch.float64)  # (2, 1, 2), lam = 0.5, 0.5
-    a_p, a_pq = mask_set_moments(m)
-    assert torch.allclose(a_p, torch.full((1, 2), 0.5, dtype=torch.float64))
-    expected = 0.5 * (0.5 * torch.tensor([[0.0, 0.0], [0.0, 1.0]]) + 0.5 * torch.tensor([[1.0, 0.0], [0.0, 0.0]])) \
-        + 0.5 * torch.full((2, 2), 0.25)
-    assert torch.allclose(a_pq, expected.double())
 
 
 def test_per_sample_and_mix_agree_in_mean() -> None:

@@ -6,8 +6,9 @@ import torch
 
 from msda_theory import masks, models
 from msda_theory.data import load
-from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, pixel_weights, taylor_scan
+from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, taylor_scan
 from msda_theory.regularizers.experiments import TAYLOR_TS, binary_labels
+from msda_theory.weights import strategy_weights
 
 
 def digits(n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,7 +53,7 @@ def test_first_layer_form_equals_input_gradient_form(arch: str) -> None:
     x, y = digits(8)
     ms = MaskSet(masks.get("cutmix").sample(16, (8, 8), generator=torch.Generator().manual_seed(0), dtype=torch.float64)[0])
     model = smooth(arch, 10)
-    layer_form = first_layer_r2(model, x, y, pixel_weights(ms, (8, 8)), loss="ce")
+    layer_form = first_layer_r2(model, x, y, strategy_weights(ms, (8, 8)), loss="ce")
     gradient_form = decompose(model, x, y, ms, loss="ce", n_masks=2, generator=torch.Generator().manual_seed(0)).r2
     assert layer_form == pytest.approx(gradient_form, rel=1e-8)
 
@@ -61,4 +62,4 @@ def test_first_layer_needs_a_linear_first_layer() -> None:
     x, y = digits(2)
     model = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(64, 10)).double()
     with pytest.raises(ValueError, match="first layer is nn.Linear or nn.Conv2d"):
-        first_layer_r2(model, x, y, pixel_weights(MaskSet(torch.ones(1, 8, 8, dtype=torch.float64)), (8, 8)))
+        first_layer_r2(model, x, y, strategy_weights(MaskSet(torch.ones(1, 8, 8, dtype=torch.float64)), (8, 8)))

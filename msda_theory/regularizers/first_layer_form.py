@@ -11,15 +11,16 @@ through the layer's weights instead of input gradients; the two agree.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import as_rows, jacobians
-from msda_theory.regularizers.losses import get_loss, label_rows
-from msda_theory.regularizers.moments import data_moments
+from msda_theory.regularizers.losses import get_loss
+from msda_theory.weights import PairWeights
 
 
 def find_first_layer(model: nn.Module) -> nn.Linear | nn.Conv2d:
@@ -59,10 +60,10 @@ def upper_network(model: Callable[[Tensor], Tensor], layer: nn.Module, x: Tensor
     return g
 
 
-def first_layer_r2(model: nn.Module, x: Tensor, y: Tensor, weights: Any, *, loss: str = "ce",
+def first_layer_r2(model: nn.Module, x: Tensor, y: Tensor, weights: PairWeights, *, loss: str = "ce",
                    reference: Tensor | None = None, batch_size: int = 256) -> float:
     """R2 = (1/2n) sum_i tr(W (A * C_i) W^T K_i) for images x (n, C, H, W) and pixel weights
-    ``weights`` (anything with ``a_pq`` (H W, H W), e.g. ``pixel_weights(...)``)."""
+    ``weights`` (a ``PairWeights``, e.g. ``strategy_weights(...)``; only ``a_pq`` (HW, HW) is used)."""
     layer = find_first_layer(model)
     glm = get_loss(loss)
     n, c, h, w = x.shape

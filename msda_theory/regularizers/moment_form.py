@@ -24,10 +24,10 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from msda_theory.regularizers.data_moments import DataMoments
 from msda_theory.regularizers.derivatives import anchor_terms, hessian_vector_products, jacobians
 from msda_theory.regularizers.losses import GLMLoss
-from msda_theory.regularizers.mask_moments import PixelWeights
-from msda_theory.regularizers.moments import DataMoments
+from msda_theory.weights import PairWeights
 
 
 def channel_pair_sum(q: Tensor, channels: int) -> Tensor:
@@ -99,7 +99,7 @@ def hessian_matrix(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
 
 
 def moment_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, moments: DataMoments,
-                 weights: PixelWeights, *, batch_size: int) -> dict[str, object]:
+                 weights: PairWeights, *, batch_size: int) -> dict[str, object]:
     """R1, R2, R3 with their SEs (zero for exact weights), l_std and per-image l_std, R1."""
     v, v_i, l_std = first_order_vector(f, loss, x, y, moments, batch_size)
     r1, r1_se = weights.contract(v)
