@@ -22,7 +22,7 @@ import numpy as np
 from msda_theory.attacks import ATTACKS
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import gates_text, training_gates
-from msda_theory.experiments.trained_model import by_strategy
+from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.probes.stats import compare, effect_text
 
 CLAIM = ("MSDA-trained models are more robust than vanilla under FGSM and PGD (L∞ and L2) at small ε; paper: "
@@ -35,11 +35,11 @@ NORMS = ("linf", "l2")
 
 def worst(units: list[dict[str, Any]], norm: str, index: int) -> np.ndarray:
     """(S, N) per seed and image: correct under the worst attack at the ε of ``index``."""
-    return np.array([u["attacks"][norm]["worst"][index] for u in units], dtype=np.float64)
+    return np.stack([decode(u["attacks"][norm]["worst"][index]) for u in units])
 
 
 def clean(units: list[dict[str, Any]]) -> np.ndarray:
-    return np.array([u["attacks"]["clean"] for u in units], dtype=np.float64)
+    return np.stack([decode(u["attacks"]["clean"]) for u in units])
 
 
 def judged_index(vanilla: list[dict[str, Any]], norm: str) -> int:
@@ -62,9 +62,9 @@ def sanity_failures(groups: dict[str, list[dict[str, Any]]]) -> list[str]:
                 a = u["attacks"][norm]
                 for name in iterative:
                     for eps, f, p in zip(a["eps"], a["fgsm"], a[name]):
-                        if np.mean(p) > np.mean(f) + SANITY_SLACK:
-                            bad.append(f"{s} seed {u['seed']} {norm} ε={eps}: {name} {np.mean(p):.3f} > FGSM "
-                                       f"{np.mean(f):.3f}")
+                        pa, fa = decode(p).mean(), decode(f).mean()
+                        if pa > fa + SANITY_SLACK:
+                            bad.append(f"{s} seed {u['seed']} {norm} ε={eps}: {name} {pa:.3f} > FGSM {fa:.3f}")
     return bad
 
 

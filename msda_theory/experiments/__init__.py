@@ -30,7 +30,7 @@ class Experiment:
 
 def _trained_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
     p = presets.trained_models(preset)
-    return [(seed, {"train": {**p["train"], "strategy": s}, "attack": p["attack"]})
+    return [(seed, {"format": 2, "train": {**p["train"], "strategy": s}, "attack": p["attack"]})
             for s in p["strategies"] for seed in p["seeds"]]
 
 

@@ -8,9 +8,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-from msda_theory.experiments.trained_model import by_strategy
+from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.figures.registry import FigureContext, figure, save_figure
 
 COLORS = {"none": "black", "mixup": "tab:blue", "cutmix": "tab:orange", "hmix": "tab:green", "gmix": "tab:red",
@@ -64,8 +63,8 @@ def robust_accuracy(ctx: FigureContext) -> list[Path]:
     for j, norm in enumerate(("linf", "l2")):
         for s, us in by_strategy(units).items():
             eps = [0.0, *us[0]["attacks"][norm]["eps"]]
-            clean = np.array([np.mean(u["attacks"]["clean"]) for u in us])
-            robust = np.array([[np.mean(r) for r in u["attacks"][norm]["worst"]] for u in us])  # (S, E)
+            clean = np.array([decode(u["attacks"]["clean"]).mean() for u in us])
+            robust = np.array([[decode(r).mean() for r in u["attacks"][norm]["worst"]] for u in us])  # (S, E)
             acc = np.column_stack([clean, robust])
             drop = clean[:, None] - acc
             for ax, values in ((axes[0, j], acc), (axes[1, j], drop)):
@@ -84,28 +83,10 @@ def robust_accuracy(ctx: FigureContext) -> list[Path]:
     return save_figure(fig, ctx.out_dir, "robust_accuracy", data=data, config={"preset": ctx.experiment_preset})
 
 
-def _spectrum(weight: list, in_shape: tuple[int, int, int]) -> np.ndarray:
-    """Normalized radial spectrum of the first-layer filters: conv filters zero-padded to 8×8, the rows of a
-    linear first layer as images of the input size."""
-    from msda_theory.probes.first_layer import filters_of, radial_spectrum
-
-    w = torch.tensor(weight, dtype=torch.float64)
-    if w.ndim == 2:
-        layer: torch.nn.Module = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
-    else:
-        layer = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], bias=False)
-    layer.weight.data.copy_(w.to(layer.weight.dtype))
-    filters = filters_of(layer, in_shape)
-    spec = radial_spectrum(filters, 8 if filters.shape[-1] < 8 else None)
-    return (spec / spec.sum()).numpy()
-
-
 @figure("first_layer_spectra", "Radial spatial-frequency energy of first-layer filters per strategy (section 7)")
 def first_layer_spectra(ctx: FigureContext) -> list[Path]:
     units = ctx.results("trained-model")
-    shape = tuple(units[0]["in_shape"])
-    spectra = {s: np.mean([_spectrum(u["first_layer_weight"], shape) for u in us], 0)
-               for s, us in by_strategy(units).items()}
+    spectra = {s: np.mean([u["first_layer"]["spectrum"] for u in us], 0) for s, us in by_strategy(units).items()}
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4))
     none = spectra["none"]
     for s, spec in spectra.items():

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from msda_theory.experiments import collect
-from msda_theory.experiments.trained_model import by_strategy
+from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.results import ResultStore
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators"""),
@@ -49,7 +49,7 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
 for ax, norm in zip(axes, ("linf", "l2")):
     for s, units in groups.items():
         eps = [0.0, *units[0]["attacks"][norm]["eps"]]
-        acc = np.array([[np.mean(u["attacks"]["clean"])] + [np.mean(r) for r in u["attacks"][norm]["worst"]]
+        acc = np.array([[decode(u["attacks"]["clean"]).mean()] + [decode(r).mean() for r in u["attacks"][norm]["worst"]]
                         for u in units])
         ax.errorbar(eps, acc.mean(0), yerr=acc.std(0), marker="o", capsize=3, label=s)
         drop = acc[:, 0] - acc[:, -1]

@@ -27,7 +27,9 @@ def test_every_experiment_is_stored_with_its_key(tiny_run) -> None:
     one = json.loads(next((results / "trained-model" / "tiny").glob("*.json")).read_text())
     assert set(one["data"]["attacks"]["linf"]) == {"eps", "fgsm", "pgd", "worst"}
     worst, pgd = one["data"]["attacks"]["linf"]["worst"][0], one["data"]["attacks"]["linf"]["pgd"][0]
+    assert len(worst) == one["data"]["n_eval"] and set(worst) <= {"0", "1"}
     assert all(w <= p for w, p in zip(worst, pgd))  # the worst case is never better than PGD alone
+    assert set(one["data"]["first_layer"]["penalty"]) == {"mixup", "cutmix", "hmix", "gmix"}
 
 
 def test_quick_rows_are_smoke_without_verdict(tiny_run) -> None:
