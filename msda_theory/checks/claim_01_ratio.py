@@ -58,7 +58,7 @@ def ratio_statistics(name: str, n: int, *, generator: torch.Generator) -> dict[s
     """Mean shown ratio λ = mean(M) and drawn ratio λ0 over n masks, with SE = std / √n."""
     sampler = masks.get(name)
     lam0 = masks.draw_beta(n, sampler.alpha, generator=generator)
-    mask, lam = sampler.render(lam0, SIZE, generator=generator, dtype=torch.float64)
+    _, lam = sampler.render(lam0, SIZE, generator=generator, dtype=torch.float64)
     return {"mean_lam": float(lam.mean()), "se_lam": float(lam.std() / math.sqrt(n)),
             "mean_lam0": float(lam0.mean()), "se_lam0": float(lam0.std() / math.sqrt(n))}
 
