@@ -25,7 +25,7 @@ from torch import nn
 from msda_theory import masks
 from msda_theory.data import load
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, taylor_scan
-from msda_theory.regularizers.experiments import small_model, tracking_runs
+from msda_theory.regularizers.experiments import small_model
 from msda_theory.weights import strategy_weights
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
@@ -34,7 +34,7 @@ g = torch.Generator().manual_seed(0)"""),
 n_images = 8          # anchors in the identity and Taylor checks
 n_masks = 8           # masks per family in the exact identity
 taylor_draws = 4      # draws per image in the Taylor scan
-quick_training = True # digits and 3 epochs (False: Fashion-MNIST when installed, 10 epochs)""", metadata={"tags": ["parameters"]}),
+tracking_preset = "tiny"  # "quick" or "evidence": the ledger's own stored tracking runs""", metadata={"tags": ["parameters"]}),
     new_markdown_cell("""## 1. Exact identity: squared loss, affine model
 
 Prediction (theory.md section 5): h''' = 0 and H = 0, so the remainder vanishes exactly when a, A are the
@@ -85,21 +85,29 @@ A ⊙ C_i; both routes give the same number."""),
     new_markdown_cell("""## 4. Along training
 
 We train a small tanh CNN with each family and evaluate, on a fixed subset with the same draws each time,
-L_msda and L_std + R1 + R2 + R3 before training and after every epoch. The question is how close the
-second-order approximation stays; theory.md section 5 warns that with α = 1 the perturbation is not small."""),
-    new_code_cell("""runs = tracking_runs(quick=quick_training, seed=0)
+L_msda, L_std and R1 + R2 + R3 before training and after every epoch (the stored `tracking` experiment, trained
+through `fit`). The question is which share of the MSDA excess L_msda − L_std the second-order terms explain;
+theory.md section 5 warns that with α = 1 the perturbation is not small."""),
+    new_code_cell("""import os
+from pathlib import Path
+
+from msda_theory.experiments import collect
+from msda_theory.results import ResultStore
+
+store = ResultStore(Path(os.environ.get("MSDA_NOTEBOOK_OUT", ".")) / "results")
+runs = [r for r in collect("tracking", tracking_preset, store=store) if r["alpha"] == 1.0]
 fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 3), sharey=True)
-for ax, (family, run) in zip(axes, runs.items()):
-    ax.plot(run["epoch"], run["l_msda"], "o-", label="L_msda")
-    ax.plot(run["epoch"], run["approx"], "x--", label="L_std + R1 + R2 + R3")
-    ax.set(title=family, xlabel="epoch")
-axes[0].legend(fontsize=7)
+for ax, run in zip(np.atleast_1d(axes), runs):
+    rows = run["rows"]
+    ax.plot([r["epoch"] for r in rows], [r["l_msda"] - r["l_std"] for r in rows], "o-", label="L_msda − L_std")
+    ax.plot([r["epoch"] for r in rows], [r["r1"] + r["r2"] + r["r3"] for r in rows], "x--", label="R1 + R2 + R3")
+    ax.set(title=run["family"], xlabel="epoch")
+np.atleast_1d(axes)[0].legend(fontsize=7)
 plt.show()
-for family, run in runs.items():
-    print(family, "relative gap by epoch:", np.round(run["relative_gap"], 3))
-# the approximation is exact at the start up to sampling error and stays below L_msda's scale
-assert all(abs(run["relative_gap"][0]) < 0.05 for run in runs.values())
-assert all(np.isfinite(run["relative_gap"]).all() for run in runs.values())"""),
+for run in runs:
+    print(run["family"], "explained fraction by epoch:", [round(r["explained"], 3) for r in run["rows"][1:]],
+          "± SE", [round(r["explained_se"], 3) for r in run["rows"][1:]])
+assert all(np.isfinite(r["explained"]) for run in runs for r in run["rows"][1:])"""),
 ]
 nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 nbformat.write(nb, Path(__file__).resolve().parents[1] / "02_decomposition.ipynb")

@@ -21,20 +21,17 @@ spread-out gradients hardest. So **Mixup ≥ CutMix on the local task and CutMix
 import torch
 
 from msda_theory.probes import local_task, global_task
-from msda_theory.probes.task_dependence import distance_profile, task_dependence_probe
-from msda_theory.probes.strategies import pixel_weights
+from msda_theory.probes.task_dependence import distance_profile
+from msda_theory.weights import strategy_weights
 from msda_theory.probes import tasks
-from msda_theory.train import TrainConfig
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
 g = torch.Generator().manual_seed(0)"""),
     new_code_cell("""# parameters (papermill-style): small by default
 data = "digits"       # backgrounds; "fashion-mnist" for the full run
 size = 8
-n_train, n_test = 600, 400
-epochs = 6
-seeds = (0, 1)
-strategies = ("mixup", "cutmix")""", metadata={"tags": ["parameters"]}),
+strategies = ("mixup", "cutmix")
+preset = "tiny"       # the stored task experiment to read: "quick" or "evidence" are the ledger's own""", metadata={"tags": ["parameters"]}),
     new_markdown_cell("## The two tasks"),
     new_code_cell("""backgrounds = tasks.backgrounds(data, size=size, split="train")
 fig, axes = plt.subplots(2, 6, figsize=(9, 3.2))
@@ -49,11 +46,19 @@ counts = torch.bincount(example.y, minlength=2)
 assert counts.sum() == 6"""),
     new_markdown_cell("## The a_pq profiles behind the prediction"),
     new_code_cell("""for s in strategies:
-    profile = distance_profile(pixel_weights(s, (size, size), n_samples=4000, generator=g).a_pq, (size, size))
+    profile = distance_profile(strategy_weights(s, (size, size), n_masks=4000, generator=g).a_pq, (size, size))
     print(f"{s:7s} mean a_pq by Chebyshev distance:", [round(v, 3) for v in profile])"""),
     new_markdown_cell("## Measurement: accuracy per strategy and task, 95% t-intervals over seeds"),
-    new_code_cell("""base = TrainConfig(data="synthetic", model="cnn", optimizer="adam", lr=2e-3, epochs=epochs, batch_size=64)
-result = task_dependence_probe(base, seeds, strategies=strategies, data=data, size=size, n_train=n_train, n_test=n_test)
+    new_code_cell("""import os
+from pathlib import Path
+
+from msda_theory.experiments import collect
+from msda_theory.results import ResultStore
+
+store = ResultStore(Path(os.environ.get("MSDA_NOTEBOOK_OUT", ".")) / "results")
+result = collect("task", preset, store=store)[0]
+print(f"digits backgrounds {result['size']}x{result['size']}, n_train = {result['n_train']}, n_test = "
+      f"{result['n_test']}, {len(result['seeds'])} seeds")
 for name, task in result["tasks"].items():
     print(name, {s: f"{100 * a['mean']:.1f} [{100 * a['low']:.1f}, {100 * a['high']:.1f}]" for s, a in task["accuracy"].items()})
     d = task["mixup_minus_cutmix"]
