@@ -35,7 +35,8 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """The short hash of the checked-out commit, or 'unknown' outside a git checkout."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
         return out.stdout.strip() or "unknown"
@@ -48,7 +49,7 @@ def provenance(wall_seconds: float) -> dict[str, Any]:
     from msda_theory import __version__
 
     return {
-        "git_commit": _git_commit(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {"msda_theory": __version__, "python": platform.python_version(), "torch": torch.__version__,
                      "numpy": np.__version__},
         "machine": {"arch": platform.machine(), "system": f"{platform.system()} {platform.release()}",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import platform
-import subprocess
 import time
 import traceback
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from tqdm import tqdm
 
 from msda_theory.checks.registry import VERDICTS, Check, CheckContext, Measurement, all_checks
 from msda_theory.experiments import NeedsData
+from msda_theory.results import git_commit
 
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
                  "arXiv 2208.09913); claims marked *derived* are consequences of the framework in theory.md that "
@@ -65,14 +65,6 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def header(ctx: CheckContext) -> list[str]:
     from msda_theory import __version__
 
@@ -84,7 +76,7 @@ def header(ctx: CheckContext) -> list[str]:
         "",
         f"- date: {now}; mode: **{'full' if ctx.preset == 'evidence' else 'quick'}** (preset `{ctx.preset}`); "
         f"base seed: {ctx.seed}; results store: `{ctx.store.root}`",
-        f"- versions: msda_theory {__version__} (git {_git_commit()}), Python {platform.python_version()}, "
+        f"- versions: msda_theory {__version__} (git {git_commit()}), Python {platform.python_version()}, "
         f"torch {torch.__version__}, numpy {np.__version__}",
         f"- machine: {platform.machine()}, {torch.get_num_threads()} torch threads, {platform.system()} {platform.release()}",
         f"- {ABSTRACT_NOTE}",
