@@ -62,7 +62,7 @@ def read_dataset(dataset: Any, role: str, *, batch_size: int = 256) -> tuple[Ten
 
     Random transforms of the data set run once, under a forked torch generator (the caller's global state is kept).
     """
-    if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+    if isinstance(dataset, (str, bytes)) or not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
         raise ValueError(f"{role}_data must be a map-style Dataset (__len__ and __getitem__) or a DataLoader, "
                          f"got {type(dataset).__name__}")
     if len(dataset) == 0:
