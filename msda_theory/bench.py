@@ -1,23 +1,26 @@
 """Cost of mixing, as a ratio to the elementwise floor (one torch.lerp over the same batch).
 
 Every timing is a median over interleaved repeats measured in one run: each
-repeat times the lerp floor and every (family, mode) once, in turn, so that
-the machine's noise hits all of them alike.
+repeat times the lerp floor and every (family, mode) once, in turn, with
+``torch.utils.benchmark.Timer`` (which synchronizes a GPU), so that the
+machine's noise hits all of them alike. The tiny batch (2x1x4x4), where the
+arithmetic costs nothing, measures the fixed cost of one call.
 """
 from __future__ import annotations
 
 import platform
 import statistics
-import time
 from typing import Callable, Sequence
 
 import torch
+from torch.utils.benchmark import Timer
 from tqdm import tqdm
 
 from msda_theory import masks
 from msda_theory.mix import mix
 
-SHAPES: tuple[tuple[int, int, int, int], ...] = ((128, 3, 32, 32), (64, 3, 224, 224))
+SHAPES: tuple[tuple[int, int, int, int], ...] = ((2, 1, 4, 4), (128, 3, 32, 32), (64, 3, 224, 224))
+TINY = SHAPES[0]
 
 
 def steady_allocator() -> bool:
@@ -39,9 +42,8 @@ def steady_allocator() -> bool:
 
 
 def _once(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    """Median seconds per call over a short block of calls (Timer picks the block size)."""
+    return Timer(stmt="fn()", globals={"fn": fn}).blocked_autorange(min_run_time=0.02).median
 
 
 def bench_shape(shape: Sequence[int], families: Sequence[str], modes: Sequence[str], repeats: int,
@@ -65,7 +67,8 @@ def bench_shape(shape: Sequence[int], families: Sequence[str], modes: Sequence[s
     rows = []
     for (name, mode), ts in times.items():
         med = statistics.median(ts)
-        rows.append({"shape": list(shape), "family": name, "mode": mode, "median_s": med, "ratio_to_lerp": med / floor})
+        rows.append({"shape": list(shape), "family": name, "mode": mode, "median_s": med, "best_s": min(ts),
+                     "ratio_to_lerp": med / floor})
     batch = {r["family"]: r["median_s"] for r in rows if r["mode"] == "batch"}
     for r in rows:
         if r["mode"] == "elem":

@@ -41,8 +41,9 @@ def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float
             raise ValueError("num_classes is required when labels are class indices")
         if num_classes < 1:
             raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-        if y.numel() and (y.min() < 0 or y.max() >= num_classes):
-            raise ValueError(f"class indices must lie in [0, {num_classes}), got range [{int(y.min())}, {int(y.max())}]")
+        low, high = (int(v) for v in torch.aminmax(y)) if y.numel() else (0, 0)  # one fused pass
+        if low < 0 or high >= num_classes:
+            raise ValueError(f"class indices must lie in [0, {num_classes}), got range [{int(low)}, {int(high)}]")
         rows = nn.functional.one_hot(y.long(), num_classes).to(torch.get_default_dtype())
     elif y.ndim == 2 and y.is_floating_point():
         if num_classes is not None and y.shape[1] != num_classes:
@@ -52,6 +53,8 @@ def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float
         rows = y
     else:
         raise ValueError(f"labels must be class indices (B,) or probability rows (B, K), got shape {tuple(y.shape)} and dtype {y.dtype}")
+    if label_smoothing == 0.0 and rows is not y:  # a fresh one-hot needs no further pass
+        return rows
     return rows * (1.0 - label_smoothing) + label_smoothing / rows.shape[1]
 
 
@@ -73,6 +76,22 @@ def _check_batch(x: torch.Tensor, y: torch.Tensor, mode: str) -> None:
         raise ValueError(f"y must be a tensor with one label per image ({x.shape[0]}), got {getattr(y, 'shape', type(y))}")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+
+
+def check_sample(mask: Any, lam: Any, n: int, size: tuple[int, int]) -> None:
+    """Raise ValueError unless a sampler returned mask (n, H, W) with values in [0, 1] and lam (n,).
+
+    The value range costs one fused pass (``torch.aminmax``) over the mask and one over lam.
+    """
+    if not isinstance(mask, torch.Tensor) or tuple(mask.shape) != (n, *size):
+        raise ValueError(f"the sampler must return a mask of shape ({n}, {size[0]}, {size[1]}), "
+                         f"got {tuple(getattr(mask, 'shape', ())) or type(mask).__name__}")
+    if not isinstance(lam, torch.Tensor) or tuple(lam.shape) != (n,):
+        raise ValueError(f"the sampler must return lam of shape ({n},), got {tuple(getattr(lam, 'shape', ())) or type(lam).__name__}")
+    for name, values in (("mask", mask), ("lam", lam)):
+        low, high = (float(v) for v in torch.aminmax(values))
+        if not 0.0 <= low <= high <= 1.0:  # also false for NaN
+            raise ValueError(f"the sampler's {name} values must lie in [0, 1], got range [{low:g}, {high:g}]")
 
 
 def mix(
@@ -104,13 +123,15 @@ def mix(
     rows = soft_labels(y, num_classes, label_smoothing).to(x.device)
     b, _, h, w = x.shape
     j = partners(b, pairing, generator=generator).to(x.device)
-    mask, lam = sampler.sample(1 if mode == "batch" else b, (h, w), generator=generator, device=x.device, dtype=x.dtype)
+    n = 1 if mode == "batch" else b
+    mask, lam = sampler.sample(n, (h, w), generator=generator, device=x.device, dtype=x.dtype)
+    check_sample(mask, lam, n, (h, w))
     lam = lam.expand(b)
     # out starts as the partner images (a copy), then out += M (x - out): one pass, no temporaries.
     out = x.flip(0) if pairing == "flip" else x[j]
     out.lerp_(x, mask[:, None])  # mask (1 or B, 1, H, W) broadcasts over channels
-    lam_col = lam.to(rows.dtype)[:, None]
-    y_soft = lam_col * rows + (1.0 - lam_col) * rows[j]
+    other = rows.flip(0) if pairing == "flip" else rows[j]
+    y_soft = torch.lerp(other, rows, lam.to(rows.dtype)[:, None])  # lam y + (1 - lam) y[j], one operation
     return out, y_soft, MixRecord(mask=mask, lam=lam, partner=j)
 
 

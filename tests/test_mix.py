@@ -116,3 +116,53 @@ def test_bad_input_messages(kwargs, message):
     kwargs.setdefault("num_classes", 3)
     with pytest.raises(ValueError, match=message):
         mix(kwargs.pop("x"), kwargs.pop("y"), masks.Mixup(), **kwargs)
+
+
+class FixedLaw:
+    """A user law returning whatever it was built with, to test mix's checks of sampler output."""
+
+    def __init__(self, mask, lam):
+        self.mask, self.lam = mask, lam
+
+    def sample(self, n, size, *, generator=None, device=None, dtype=torch.float32):
+        return self.mask, self.lam
+
+
+@pytest.mark.parametrize(
+    "mask, lam, message",
+    [
+        (torch.full((1, 4, 4), 2.0), torch.full((1,), 2.0), r"the sampler's mask values must lie in \[0, 1\], got range \[2, 2\]"),
+        (torch.full((1, 4, 4), -0.5), torch.zeros(1), r"the sampler's mask values must lie in \[0, 1\], got range \[-0.5, -0.5\]"),
+        (torch.full((1, 4, 4), float("nan")), torch.zeros(1), r"the sampler's mask values must lie in \[0, 1\], got range \[nan, nan\]"),
+        (torch.ones(1, 4, 4), torch.full((1,), 1.5), r"the sampler's lam values must lie in \[0, 1\], got range \[1.5, 1.5\]"),
+        (torch.ones(1, 4, 5), torch.ones(1), r"the sampler must return a mask of shape \(1, 4, 4\), got \(1, 4, 5\)"),
+        (torch.ones(4, 4), torch.ones(1), r"the sampler must return a mask of shape \(1, 4, 4\), got \(4, 4\)"),
+        ([[1.0]], torch.ones(1), r"the sampler must return a mask of shape \(1, 4, 4\), got list"),
+        (torch.ones(1, 4, 4), torch.ones(1, 1), r"the sampler must return lam of shape \(1,\), got \(1, 1\)"),
+    ],
+)
+def test_user_sampler_output_is_checked(mask, lam, message):
+    with pytest.raises(ValueError, match=message):
+        mix(torch.rand(2, 1, 4, 4), torch.tensor([0, 1]), FixedLaw(mask, lam), num_classes=2)
+
+
+def test_elem_mode_needs_one_mask_per_image():
+    law = FixedLaw(torch.ones(1, 4, 4), torch.ones(1))
+    with pytest.raises(ValueError, match=r"the sampler must return a mask of shape \(3, 4, 4\), got \(1, 4, 4\)"):
+        mix(torch.rand(3, 1, 4, 4), torch.tensor([0, 1, 0]), law, num_classes=2, mode="elem")
+
+
+def test_fmix_threshold_keeps_exactly_the_count_largest():
+    # kthvalue selection against a full sort, per image, with counts differing between images (elem mode).
+    from msda_theory.masks.fmix import binarize_top
+
+    values = torch.rand(6, 5, 7, generator=gen(11), dtype=torch.float64)
+    count = torch.tensor([0, 1, 17, 34, 35, 20])
+    got = binarize_top(values, count)
+    order = values.reshape(6, -1).argsort(1, descending=True)
+    for k in range(6):
+        expected = torch.zeros(35, dtype=torch.float64)
+        expected[order[k, : count[k]]] = 1.0
+        assert torch.equal(got[k].reshape(-1), expected)
+    same = binarize_top(values, torch.full((6,), 12))  # one kthvalue call for the batch
+    assert torch.equal(same.sum((1, 2)), torch.full((6,), 12.0, dtype=torch.float64))

@@ -81,6 +81,11 @@ def draw_positions(n: int, length: int, *, generator: torch.Generator | None) ->
     return torch.randint(length, (n,), generator=generator)
 
 
+def positions(u: np.ndarray, length: int) -> np.ndarray:
+    """Pixel positions floor(u L), uniform over 0..L-1 for u ~ U[0, 1) (clamped against rounding up to L)."""
+    return np.minimum((u * length).astype(np.int64), length - 1)  # floor: u >= 0
+
+
 def finish(mask: torch.Tensor, device: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """Cast a (n, H, W) mask and return it with lam = mask.mean((-2, -1)) (style point 4)."""
     mask = mask.to(device=device, dtype=dtype)
@@ -102,6 +107,8 @@ class BetaMaskFamily:
         """The law's parameters, as written to JSON beside results."""
         return asdict(self)
 
+    uniforms: ClassVar[int] = 0  # U[0, 1) numbers per mask that ``geometry`` consumes
+
     def sample(
         self,
         n: int,
@@ -111,10 +118,16 @@ class BetaMaskFamily:
         device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float32,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Draw n masks (n, H, W) and their shown ratios lam = mean(mask), (n,)."""
+        """Draw n masks (n, H, W) and their shown ratios lam = mean(mask), (n,).
+
+        One generator call draws u (n, 1 + uniforms): lam0 = I^{-1}_{a,a}(u[:, 0]), the rest
+        feeds ``geometry`` (box or bump centres), so a call costs few tensor operations.
+        """
         n, size = check_count(n), check_size(size)
-        lam0 = draw_beta(n, self.alpha, generator=generator)
-        return self.render(lam0, size, generator=generator, device=device, dtype=dtype)
+        u = torch.rand(n, 1 + self.uniforms, generator=generator, dtype=torch.float64).numpy()
+        lam0 = betaincinv(self.alpha, self.alpha, u[:, 0])
+        mask = self.geometry(lam0, size, u[:, 1:], generator=generator, device=device, dtype=dtype)
+        return finish(mask, device, dtype)
 
     def render(
         self,
@@ -126,11 +139,19 @@ class BetaMaskFamily:
         dtype: torch.dtype = torch.float32,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Masks (n, H, W) for given drawn ratios lam0 (n,), and lam = mean(mask) (n,)."""
-        mask = self.geometry(lam0.to(torch.float64), check_size(size), generator=generator)
+        lam0 = lam0.detach().to(device="cpu", dtype=torch.float64).numpy()
+        u = torch.rand(lam0.shape[0], self.uniforms, generator=generator, dtype=torch.float64).numpy()
+        mask = self.geometry(lam0, check_size(size), u, generator=generator, device=device, dtype=dtype)
         return finish(mask, device, dtype)
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
-        """The family's masks as float64 (n, H, W) for drawn ratios lam0 (n,) float64."""
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
+        """The family's masks (n, H, W) for drawn ratios lam0 (n,) and uniforms u (n, uniforms), float64 arrays.
+
+        The few per-mask parameters are NumPy arithmetic (a fraction of torch's per-call cost);
+        the mask is a tensor on ``device``, in ``dtype`` or float64 (``finish`` casts).
+        ``generator`` is only for randomness that is not uniform (FMix's spectrum).
+        """
         raise NotImplementedError
 
     def __str__(self) -> str:

@@ -8,9 +8,10 @@ what makes the exact pixel weights separable (``msda_theory.weights``).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
-from msda_theory.masks._base import Size, draw_positions
+from msda_theory.masks._base import Size, positions
 
 
 def cut_length(length: int, side: torch.Tensor) -> torch.Tensor:
@@ -30,21 +31,31 @@ def interval_indicator(lo: torch.Tensor, hi: torch.Tensor, length: int) -> torch
     return (p >= lo[:, None]) & (p < hi[:, None])
 
 
-def draw_box(
-    side: torch.Tensor, size: Size, *, generator: torch.Generator | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw n boxes of side fraction ``side`` (n,) with uniform centres.
+def axis_bounds(side: np.ndarray, u: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi) along one axis for side fractions (n,) and centre uniforms u (n,): int64 arrays (n,) each.
 
-    Returns (inside, area): inside is boolean (n, H, W), area the clipped box
-    area in pixels, int64 (n,).
+    The same arithmetic as ``cut_length`` and ``box_interval``, on NumPy arrays: for a
+    handful of numbers NumPy's per-call cost is a fraction of torch's.
+    """
+    half = (length * side).astype(np.int64) // 2  # floor: side >= 0
+    center = positions(u, length)
+    return np.maximum(center - half, 0), np.minimum(center + half, length)  # c - half < L, c + half >= 0
+
+
+def indicator(lo: np.ndarray, hi: np.ndarray, length: int) -> np.ndarray:
+    """Boolean (n, length): position p lies in [lo, hi)."""
+    p = np.arange(length)
+    return (p >= lo[:, None]) & (p < hi[:, None])
+
+
+def draw_box(side: np.ndarray, size: Size, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes of side fraction ``side`` (n,) with centres floor(u L) from uniforms u (n, 2).
+
+    Returns (inside, area): inside is boolean (n, H, W), the outer product of one row and
+    one column indicator; area the clipped box area in pixels, float64 (n,).
     """
     h, w = size
-    n = side.shape[0]
-    cy = draw_positions(n, h, generator=generator)
-    cx = draw_positions(n, w, generator=generator)
-    y_lo, y_hi = box_interval(cy, cut_length(h, side), h)
-    x_lo, x_hi = box_interval(cx, cut_length(w, side), w)
-    rows = interval_indicator(y_lo, y_hi, h)  # (n, H)
-    cols = interval_indicator(x_lo, x_hi, w)  # (n, W)
-    inside = rows[:, :, None] & cols[:, None, :]  # (n, H, W)
-    return inside, (y_hi - y_lo) * (x_hi - x_lo)
+    y_lo, y_hi = axis_bounds(side, u[:, 0], h)
+    x_lo, x_hi = axis_bounds(side, u[:, 1], w)
+    inside = indicator(y_lo, y_hi, h)[:, :, None] & indicator(x_lo, x_hi, w)[:, None, :]
+    return inside, ((y_hi - y_lo) * (x_hi - x_lo)).astype(np.float64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from msda_theory.masks._base import BetaMaskFamily, Size
@@ -19,9 +20,10 @@ class CutMix(BetaMaskFamily):
     """Binary box masks: 0 in the clipped box, 1 elsewhere."""
 
     name = "cutmix"
+    uniforms = 2  # the box centre (row, column)
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
         """Box of side fraction sqrt(1 - lam0) per axis; M = 1 - inside."""
-        side = torch.sqrt(1.0 - lam0)
-        inside, _ = draw_box(side, size, generator=generator)
-        return (~inside).to(torch.float64)
+        inside, _ = draw_box(np.sqrt(1.0 - lam0), size, u)
+        return torch.from_numpy(~inside).to(device=device, dtype=dtype)

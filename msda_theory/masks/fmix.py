@@ -40,13 +40,19 @@ def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: t
 def binarize_top(values: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
     """1 at the count[k] largest entries of values[k] (n, H, W), 0 elsewhere (float64).
 
-    Thresholds each image at its count-th largest value (ties have probability
-    zero for these continuous values).
+    The threshold is each image's count-th largest value, the (HW - count + 1)-th smallest,
+    found by ``kthvalue`` (a selection, O(HW), no full sort): one call when every image keeps
+    the same count (batch mode), else one per image. Ties have probability zero here.
     """
     n, h, w = values.shape
     flat = values.reshape(n, h * w)
-    top = torch.sort(flat, dim=1, descending=True).values  # (n, H W)
-    threshold = top.gather(1, (count - 1).clamp(0, h * w - 1)[:, None])  # (n, 1)
+    k = (h * w - count + 1).clamp(1, h * w)  # (n,)
+    if n == 0:
+        return values.new_zeros(0, h, w)
+    if bool((k == k[0]).all()):
+        threshold = flat.kthvalue(int(k[0]), dim=1, keepdim=True).values
+    else:
+        threshold = torch.stack([row.kthvalue(int(kk)).values for row, kk in zip(flat, k.tolist())])[:, None]
     keep = (flat >= threshold) & (count[:, None] > 0)
     return keep.to(torch.float64).reshape(n, h, w)
 
@@ -57,15 +63,15 @@ class FMix(BetaMaskFamily):
 
     decay_power: float = 3.0
     name = "fmix"
+    uniforms = 1  # the stochastic rounding of the pixel count
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_decay_power(self.decay_power)
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
         """Top floor(lam0 H W + u) pixels of a low-frequency image are 1."""
-        n = lam0.shape[0]
-        g = low_frequency_images(n, size, self.decay_power, generator=generator)
-        u = torch.rand(n, generator=generator, dtype=torch.float64)
-        count = torch.floor(lam0 * size[0] * size[1] + u).to(torch.int64)
+        g = low_frequency_images(lam0.shape[0], size, self.decay_power, generator=generator)
+        count = torch.from_numpy(np.floor(lam0 * size[0] * size[1] + u[:, 0]).astype(np.int64))
         return binarize_top(g, count)

@@ -12,19 +12,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size, draw_positions
+from msda_theory.masks._base import BetaMaskFamily, Size, positions
+
+
+def bump_factors(center_y: np.ndarray, center_x: np.ndarray, scale: np.ndarray, size: Size
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(exp(-rate (y - c_y)^2) (n, H), exp(-rate (x - c_x)^2) (n, W)), rate = pi / (scale H W), float64.
+
+    exp(-rate (dy^2 + dx^2)) = exp(-rate dy^2) exp(-rate dx^2): the bump is their outer product.
+    """
+    h, w = size
+    rate = math.pi / (scale.astype(np.float64) * h * w)  # (n,)
+    dy2 = (np.arange(h) - center_y[:, None]) ** 2.0
+    dx2 = (np.arange(w) - center_x[:, None]) ** 2.0
+    return np.exp(-rate[:, None] * dy2), np.exp(-rate[:, None] * dx2)
 
 
 def gaussian_bump(center_y: torch.Tensor, center_x: torch.Tensor, scale: torch.Tensor, size: Size) -> torch.Tensor:
     """G[k, p] = exp(-pi ||p - c_k||^2 / (scale_k H W)), float64 (n, H, W)."""
-    h, w = size
-    dy2 = (torch.arange(h, dtype=torch.float64) - center_y[:, None].to(torch.float64)) ** 2  # (n, H)
-    dx2 = (torch.arange(w, dtype=torch.float64) - center_x[:, None].to(torch.float64)) ** 2  # (n, W)
-    rate = math.pi / (scale.to(torch.float64) * h * w)  # (n,)
-    # exp(-rate (dy^2 + dx^2)) = exp(-rate dy^2) exp(-rate dx^2): an outer product per sample.
-    return torch.exp(-rate[:, None] * dy2)[:, :, None] * torch.exp(-rate[:, None] * dx2)[:, None, :]
+    ey, ex = bump_factors(center_y.numpy(), center_x.numpy(), scale.to(torch.float64).numpy(), size)
+    return torch.from_numpy(ey[:, :, None] * ex[:, None, :])
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,16 @@ class GMix(BetaMaskFamily):
     """Gaussian masks centred at a uniform pixel, width set by min(lam0, 1 - lam0)."""
 
     name = "gmix"
+    uniforms = 2  # the bump centre (row, column)
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
-        """M = G for lam0 < 1/2, 1 - G otherwise."""
-        n = lam0.shape[0]
-        cy = draw_positions(n, size[0], generator=generator)
-        cx = draw_positions(n, size[1], generator=generator)
-        ell = torch.minimum(lam0, 1.0 - lam0).clamp_min(1e-300)
-        g = gaussian_bump(cy, cx, ell, size)
-        mask = torch.where((lam0 < 0.5)[:, None, None], g, 1.0 - g)
-        return mask
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
+        """M = G for lam0 < 1/2, 1 - G otherwise: M = offset + sign G, one fused multiply-add."""
+        lam = lam0
+        ell = np.maximum(np.minimum(lam, 1.0 - lam), 1e-300)
+        ey, ex = bump_factors(positions(u[:, 0], size[0]), positions(u[:, 1], size[1]), ell, size)
+        low = lam < 0.5
+        sign = torch.from_numpy(np.where(low, 1.0, -1.0)[:, None, None] * ey[:, :, None]).to(device=device, dtype=dtype)
+        offset = torch.from_numpy((~low).astype(np.float64)[:, None, None]).to(device=device, dtype=dtype)
+        gx = torch.from_numpy(ex[:, None, :]).to(device=device, dtype=dtype)
+        return torch.addcmul(offset, sign, gx)  # (n, H, W)

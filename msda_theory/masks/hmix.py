@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from msda_theory.masks._base import BetaMaskFamily, Size
@@ -30,18 +31,18 @@ class HMix(BetaMaskFamily):
 
     r: float = 0.5
     name = "hmix"
+    uniforms = 2  # the box centre, drawn as CutMix draws it
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_ratio(self.r)
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
         """M = (lam0 / kappa) outside the box, 0 inside; kappa = 1 - area/(H W)."""
         h, w = size
-        side = torch.sqrt(self.r * (1.0 - lam0))
-        inside, area = draw_box(side, size, generator=generator)
-        kappa = 1.0 - area.to(torch.float64) / (h * w)
+        inside, area = draw_box(np.sqrt(self.r * (1.0 - lam0)), size, u)
+        kappa = 1.0 - area / (h * w)
         # kappa = 0 only when the box covers the image, which needs lam0 = 0: then M = 0.
-        outside = torch.where(kappa > 0, lam0 / kappa.clamp_min(1e-300), torch.zeros_like(lam0))
-        mask = torch.where(inside, 0.0, outside[:, None, None])
-        return mask
+        outside = np.where(kappa > 0, lam0 / np.maximum(kappa, 1e-300), 0.0)
+        return torch.from_numpy(np.where(inside, 0.0, outside[:, None, None])).to(device=device, dtype=dtype)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from msda_theory.masks._base import BetaMaskFamily, Size
@@ -14,6 +15,7 @@ class Mixup(BetaMaskFamily):
 
     name = "mixup"
 
-    def geometry(self, lam0: torch.Tensor, size: Size, *, generator: torch.Generator | None) -> torch.Tensor:
+    def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
         """M[k] = lam0[k] everywhere; no further randomness."""
-        return lam0[:, None, None].expand(-1, *size)
+        return torch.from_numpy(lam0).to(device=device, dtype=dtype)[:, None, None].expand(-1, *size).contiguous()

@@ -20,11 +20,12 @@ from torch import Tensor
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import anchor_terms, as_rows
-from msda_theory.regularizers.direct import PARTNER_MODES, draw, mean_and_se, unit_values
+from msda_theory.regularizers.direct import PARTNER_MODES, draw, unit_values
 from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.weights import METHODS as WEIGHT_METHODS
 from msda_theory.weights import strategy_weights
+from msda_theory.regularizers.stream import DEFAULT_BUDGET, AnchorStats, evaluations_per_call, streamed_terms
 
 ESTIMATORS = ("moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
@@ -70,6 +71,16 @@ def check_inputs(model: Any, x: Tensor, y: Tensor, sampler: Any, reference: Tens
         raise ValueError(f"reference must be images (m, {', '.join(map(str, x.shape[1:]))}), got {getattr(reference, 'shape', type(reference))}")
 
 
+def check_input_gradient(f: Callable[[Tensor], Tensor], x: Tensor) -> int:
+    """Raise ValueError unless f's output on one image depends differentiably on it; return K."""
+    with torch.enable_grad():
+        out = f(x[:1].detach().clone().requires_grad_(True))
+    if not out.requires_grad:
+        raise ValueError("the model's output has no gradient with respect to its input (detached, or computed "
+                         "under torch.no_grad()); decompose needs input derivatives")
+    return out.shape[1]
+
+
 def check_options(sampler: Any, estimator: str, weights: str, n_masks: Any, partners: str, batch_size: Any) -> None:
     """Raise ValueError on options ``decompose`` does not know."""
     if estimator not in ESTIMATORS:
@@ -113,7 +124,7 @@ def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor
 def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: MaskSampler, *, loss: str = "ce",
               weights: str = "exact", estimator: str = "moment", n_masks: int | str = 64,
               partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
-              batch_size: int = 2048, per_sample: bool = False,
+              batch_size: int = 2048, per_sample: bool = False, memory_budget: int = DEFAULT_BUDGET,
               generator: torch.Generator | None = None) -> Decomposition:
     """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
 
@@ -127,39 +138,50 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
         n_masks: draws per image for the direct terms and L_msda, or 'all' for a ``MaskSet``.
         partners: 'sample' (one partner per draw) or 'all' (every reference image per draw).
         reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
+        batch_size: the most images evaluated in one call.
         per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
+        memory_budget: bytes the evaluation batch may use (default 2 GiB); the data are processed in
+            chunks of anchors x draws that fit it, so peak memory grows with neither n nor n_masks.
         generator: the source of every draw.
+
+    Cost (direct estimator), per draw: one forward pass at x_i + delta (the loss), and one
+    forward-over-forward jvp at x_i along delta, vmapped over the draws of a chunk, which gives
+    J delta and every delta^T H_c delta together for about three forward passes' arithmetic
+    and no stored activations (reverse mode would store them and cost a backward per output).
 
     Returns:
         A ``Decomposition``; remainder = l_msda - l_std - r1 - r2 - r3.
     """
     check_inputs(model, x, y, sampler, reference)
     check_options(sampler, estimator, weights, n_masks, partners, batch_size)
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget < 1:
+        raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
     glm = get_loss(loss)
     reference = x if reference is None else reference.to(device=x.device, dtype=x.dtype)
     f = as_rows(model, glm)
+    k = check_input_gradient(f, x)
+    evaluations = evaluations_per_call(f, x, memory_budget, batch_size)
     with torch.no_grad():
-        k = f(x[:1]).shape[1]
         rows = label_rows(y, k, glm, x.dtype).to(x.device)
         exact = n_masks == "all" and partners == "all"
-        values = sampled_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
-                               derivatives=estimator == "direct", batch_size=batch_size, generator=generator)
-        l_msda, l_msda_se, l_msda_i = mean_and_se(values["loss"][0], exact=exact)
-        l_std_i = values["l_std"]
+        stats, l_std_i = streamed_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
+                                        derivatives=estimator == "direct", evaluations=evaluations,
+                                        generator=generator)
+        l_msda, l_msda_se, l_msda_i = stats["loss"].summary(exact=exact)
         if estimator == "direct":
-            terms, per = _direct_terms(values, exact)
-            remainder_units = values["loss"][0] - l_std_i - values["first"] - values["second_gn"] - values["second_h"]
-            remainder, remainder_se, per["remainder"] = mean_and_se(remainder_units, exact=exact)
+            terms, per = _direct_terms(stats, exact)
+            remainder, remainder_se, per["remainder"] = stats["remainder"].summary(exact=exact)
         else:
             w = strategy_weights(sampler, tuple(x.shape[-2:]), method=weights, n_masks=weight_samples, generator=generator)
             moments = data_moments(reference)
-            terms = moment_terms(f, glm, x, rows, moments, w, batch_size=batch_size)
+            terms = moment_terms(f, glm, x, rows, moments, w, batch_size=min(batch_size, evaluations))
             per = {"r1": terms.pop("r1_i")}
             terms.pop("l_std_i")
             remainder = l_msda - float(l_std_i.mean()) - terms["r1"] - terms["r2"] - terms["r3"]
             remainder_se = math.sqrt(l_msda_se**2 + terms["r1_se"] ** 2 + terms["r2_se"] ** 2 + terms["r3_se"] ** 2)
     per.update(l_std=l_std_i, l_msda=l_msda_i)
     config = {"loss": loss, "weights": weights if estimator == "moment" else None, "estimator": estimator,
+              "evaluations_per_call": evaluations,
               "n_masks": n_masks, "partners": partners, "n": int(x.shape[0]), "m": int(reference.shape[0]),
               "sampler": str(sampler) if n_masks != "all" else f"MaskSet({sampler.masks.shape[0]} masks)"}
     return Decomposition(l_std=float(l_std_i.mean()), l_msda=l_msda, l_msda_se=l_msda_se, remainder=remainder,
@@ -167,10 +189,10 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
                          **{k: float(v) for k, v in terms.items()})
 
 
-def _direct_terms(values: dict[str, Tensor], exact: bool) -> tuple[dict[str, float], dict[str, Tensor]]:
-    """R1, R2, R3 and their SEs from the unit values of the direct estimator."""
+def _direct_terms(stats: dict[str, AnchorStats], exact: bool) -> tuple[dict[str, float], dict[str, Tensor]]:
+    """R1, R2, R3 and their SEs from the per-anchor statistics of the direct estimator."""
     terms: dict[str, float] = {}
     per: dict[str, Tensor] = {}
     for name, key in (("r1", "first"), ("r2", "second_gn"), ("r3", "second_h")):
-        terms[name], terms[f"{name}_se"], per[name] = mean_and_se(values[key], exact=exact)
+        terms[name], terms[f"{name}_se"], per[name] = stats[key].summary(exact=exact)
     return terms, per

@@ -23,8 +23,7 @@ import math
 
 import numpy as np
 import torch
-from scipy.special import beta as beta_fn
-from scipy.special import roots_jacobi, roots_legendre
+from scipy.special import betaln, roots_jacobi, roots_legendre
 
 from msda_theory.masks._base import Size
 from msda_theory.weights.result import bin_offsets
@@ -35,19 +34,19 @@ DEFAULT_ORDER = 16
 
 def ell_quadrature(alpha: float, pixels: int, order: int = DEFAULT_ORDER) -> tuple[np.ndarray, np.ndarray]:
     """Nodes l and weights (sum ~ 1) for E[f(l)], l = min(lam0, 1 - lam0), lam0 ~ Beta(a, a)."""
-    norm = 2.0 / beta_fn(alpha, alpha)  # density of l on (0, 1/2): norm l^(a-1) (1 - l)^(a-1)
+    log_norm = math.log(2.0) - betaln(alpha, alpha)  # density of l on (0, 1/2): norm l^(a-1) (1 - l)^(a-1)
     l_min = 0.25 / pixels
     x, wj = roots_jacobi(order, 0.0, alpha - 1.0)  # weight (1 + x)^(a-1) on [-1, 1]
     ell = l_min * (1.0 + x) / 2.0
     nodes = [ell]
-    weights = [wj * (l_min / 2.0) ** alpha * norm * (1.0 - ell) ** (alpha - 1.0)]
+    weights = [wj * np.exp(alpha * math.log(l_min / 2.0) + log_norm + (alpha - 1.0) * np.log1p(-ell))]
     xg, wg = roots_legendre(order)
     edges = [l_min * 2.0**j for j in range(int(math.ceil(math.log2(0.5 / l_min))) + 1)]
     edges = [e for e in edges if e < 0.5] + [0.5]
     for a, b in zip(edges[:-1], edges[1:]):
         ell = a + (b - a) * (xg + 1.0) / 2.0
         nodes.append(ell)
-        weights.append(wg * (b - a) / 2.0 * norm * ell ** (alpha - 1.0) * (1.0 - ell) ** (alpha - 1.0))
+        weights.append(wg * (b - a) / 2.0 * np.exp(log_norm + (alpha - 1.0) * (np.log(ell) + np.log1p(-ell))))
     return np.concatenate(nodes), np.concatenate(weights)
 
 

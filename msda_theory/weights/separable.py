@@ -13,7 +13,7 @@ contracted per axis.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -25,53 +25,81 @@ from msda_theory.weights.result import PairWeights, Profile, autocorrelation, bi
 
 @dataclass(frozen=True)
 class AxisCells:
-    """Centre profiles along one axis, psi (C, L) float64, and each centre's group (C,) int64."""
+    """Centre profiles along one axis and each centre's group (C,) int64.
 
-    psi: torch.Tensor
+    A profile psi_c (L,) is given either densely (``dense``, (C, L) float64: Gaussian bumps,
+    torus boxes) or as the indicator of [lo_c, hi_c) (``bounds``: two int64 (C,)), which is
+    never expanded to (C, L) except for a single row or the small-image a_pq: group sums
+    and offset sums of intervals follow from their ends in O(C + G L) memory.
+    """
+
     group: torch.Tensor
     n_groups: int
-    contiguous: bool = False  # every psi_c is the indicator of one interval (no wrap-around)
+    length: int
+    dense: torch.Tensor | None = None
+    bounds: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @staticmethod
     def single(psi: torch.Tensor) -> "AxisCells":
-        """All centres in one group."""
-        return AxisCells(psi, torch.zeros(psi.shape[0], dtype=torch.int64), 1)
+        """Dense profiles (C, L), all centres in one group."""
+        return AxisCells(torch.zeros(psi.shape[0], dtype=torch.int64), 1, psi.shape[1], dense=psi)
 
-    @cached_property
-    def _onehot(self) -> torch.Tensor:
-        """Z[g, c] = 1 if centre c is in group g, (G, C) float64."""
-        return torch.nn.functional.one_hot(self.group, self.n_groups).T.to(torch.float64)
+    def merged(self) -> "AxisCells":
+        """The same profiles with every centre in one group."""
+        return replace(self, group=torch.zeros_like(self.group), n_groups=1)
+
+    @property
+    def psi(self) -> torch.Tensor:
+        """psi (C, L) float64, built on demand for interval profiles."""
+        if self.dense is not None:
+            return self.dense
+        lo, hi = self.bounds
+        p = torch.arange(self.length)
+        return ((p >= lo[:, None]) & (p < hi[:, None])).to(torch.float64)
 
     def _grouped(self, rows: torch.Tensor) -> torch.Tensor:
-        """Sum per group of per-centre rows (C, L) -> (G, L)."""
-        return rows.sum(0, keepdim=True) if self.n_groups == 1 else self._onehot @ rows
+        """Sum per group of per-centre rows (C, K) -> (G, K)."""
+        if self.n_groups == 1:
+            return rows.sum(0, keepdim=True)
+        return torch.zeros(self.n_groups, rows.shape[1], dtype=rows.dtype).index_add_(0, self.group, rows)
 
     @cached_property
     def counts(self) -> torch.Tensor:
-        """n_g: centres per group, (G,)."""
-        return self._onehot.sum(1)
+        """n_g: centres per group, (G,) float64."""
+        return torch.bincount(self.group, minlength=self.n_groups).to(torch.float64)
 
-    @cached_property
     def sums(self) -> torch.Tensor:
-        """s_g[p] = sum_{c in g} psi_c[p], (G, L)."""
-        return self._grouped(self.psi)
+        """s_g[p] = sum_{c in g} psi_c[p], (G, L): for intervals, +1 at lo and -1 at hi, then a cumulative sum."""
+        if self.dense is not None:
+            return self._grouped(self.dense)
+        lo, hi = self.bounds
+        edges = torch.zeros(self.n_groups, self.length + 1, dtype=torch.float64)
+        one = torch.ones(lo.shape[0], dtype=torch.float64)
+        edges.index_put_((self.group, lo), one, accumulate=True).index_put_((self.group, hi), -one, accumulate=True)
+        return edges.cumsum(1)[:, :-1]
 
     def pair_matrices(self) -> torch.Tensor:
         """T_g[p, q] = sum_{c in g} psi_c[p] psi_c[q], (G, L, L)."""
-        return torch.stack([self.psi[self.group == g].T @ self.psi[self.group == g] for g in range(self.n_groups)])
+        psi = self.psi
+        return torch.stack([psi[self.group == g].T @ psi[self.group == g] for g in range(self.n_groups)])
 
     def pair_rows(self, p: int) -> torch.Tensor:
         """T_g[p, :], (G, L)."""
-        return self._grouped(self.psi * self.psi[:, p : p + 1])
+        psi = self.psi
+        return self._grouped(psi * psi[:, p : p + 1])
 
     @cached_property
     def pair_offsets(self) -> torch.Tensor:
         """t_g(D) = sum_p T_g[p, p + D], (G, 2L - 1), D = -(L-1)..L-1."""
-        if self.contiguous:  # an interval of length l holds (l - |D|)_+ pairs at offset D
-            length = self.psi.sum(1, keepdim=True)
-            d = torch.arange(-(self.psi.shape[1] - 1), self.psi.shape[1], dtype=torch.float64).abs()
-            return self._grouped((length - d).clamp_min(0.0))
-        return self._grouped(autocorrelation(self.psi, 1))
+        if self.dense is not None:
+            return self._grouped(autocorrelation(self.dense, 1))
+        # an interval of length l holds (l - |D|)_+ pairs at offset D: histogram the lengths per group
+        lo, hi = self.bounds
+        lengths, which = torch.unique(hi - lo, return_inverse=True)
+        hist = torch.zeros(self.n_groups, lengths.numel(), dtype=torch.float64)
+        hist.index_put_((self.group, which), torch.ones(lo.shape[0], dtype=torch.float64), accumulate=True)
+        d = torch.arange(-(self.length - 1), self.length, dtype=torch.float64).abs()
+        return hist @ (lengths.to(torch.float64)[:, None] - d).clamp_min(0.0)
 
 
 @dataclass(frozen=True)
@@ -152,8 +180,14 @@ class ExactPairWeights(PairWeights):
         """S(dy, dx) = sum over ordered pairs (p, p + (dy, dx)) of a_pq, (2H - 1, 2W - 1)."""
         u = affine_offsets(self.u)
         out = self.const * pair_counts(self.size) + u + u.flip(0, 1)  # U(-D) sums u[q]
+        single = [b for b in self.blocks if b.weight.shape == (1, 1)]
+        if single:  # rank-one blocks (CutMix, GMix): all of them in one matrix product
+            ys = torch.cat([b.y.pair_offsets for b in single])  # (n, 2H - 1)
+            xs = torch.cat([b.weight[0, 0] * b.x.pair_offsets for b in single])  # (n, 2W - 1)
+            out += ys.T @ xs
         for b in self.blocks:
-            out += b.offsets()
+            if b.weight.shape != (1, 1):
+                out += b.offsets()
         return out
 
     def profile(self, metric: str = "chebyshev") -> Profile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -28,10 +29,11 @@ class Stripes(masks.BetaMaskFamily):
 
     name = NAME
 
-    def geometry(self, lam0: torch.Tensor, size: masks.Size, *, generator: torch.Generator | None) -> torch.Tensor:
-        """Binary vertical stripes, one per drawn lam0."""
+    def geometry(self, lam0: np.ndarray, size: masks.Size, u: np.ndarray, *, generator: torch.Generator | None,
+                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
+        """Binary vertical stripes, one per drawn lam0 (n,) float64."""
         h, w = size
-        k = torch.round(lam0 * w)
+        k = torch.round(torch.from_numpy(lam0) * w)
         columns = (torch.arange(w, dtype=torch.float64)[None, :] < k[:, None]).to(torch.float64)
         return columns[:, None, :].expand(-1, h, -1)
 

@@ -1,0 +1,69 @@
+"""The benchmark suite's pieces: slopes, child-process peak memory, targets and the README table."""
+from __future__ import annotations
+
+
+import pytest
+
+from msda_theory.bench_scale import in_child, slope
+from msda_theory.bench_suite import README_END, README_START, format_suite, targets, write_readme
+from msda_theory.cli import main
+
+
+def test_slope_recovers_a_power_law() -> None:
+    sizes = [10.0, 100.0, 1000.0]
+    assert slope(sizes, [3.0 * s**1.5 for s in sizes]) == pytest.approx(1.5)
+    assert slope([5.0], [1.0]) is None
+
+
+def test_weights_case_in_a_child_reports_time_and_its_own_peak_memory() -> None:
+    r = in_child("weights", side=8)
+    assert r["size"] == [8, 8] and r["seconds"] > 0
+    assert 10 * 2**20 < r["peak_rss_bytes"] <= r["ru_maxrss_bytes"]
+
+
+def fake_result() -> dict:
+    row = lambda fam, mode, s, **kw: {"shape": [2, 1, 4, 4], "family": fam, "mode": mode, "median_s": s,  # noqa: E731
+                                      "best_s": s / 2, "ratio_to_lerp": s / 1e-6, **kw}
+    rows = [row("lerp", "-", 1e-6), row("mixup", "batch", 1e-4), row("cutmix", "batch", 2e-4),
+            row("hmix", "batch", 1e-4), row("gmix", "batch", 1e-4), row("fmix", "batch", 1e-4),
+            row("fmix", "elem", 5e-4, elem_over_batch=5.0)]
+    dec = {"model": "cnn", "n": 100, "draws": 4, "seconds": 3.0, "floor_seconds": 2.0, "ratio_to_floor": 1.5,
+           "peak_rss_bytes": 3 * 2**30}
+    return {"machine": "x", "cpu_count": 2, "torch": "t", "device": "cpu", "load_average_before": [1, 1, 1],
+            "load_average_after": [2, 2, 2], "mix": {"rows": rows, "repeats": 3},
+            "pgd": {"n": 10, "seconds": 1.2, "floor_seconds": 1.0, "ratio_to_floor": 1.2},
+            "decompose": {"runs": [dec], "resnet": dict(dec, model="resnet"), "slope_seconds_vs_n": None,
+                          "slope_rss_vs_n": None},
+            "weights": {"runs": [{"size": [8, 8], "pixels": 64, "seconds": 61.0, "peak_rss_bytes": 2**30}],
+                        "slope_seconds_vs_pixels": 1.0, "slope_rss_vs_pixels": 0.5},
+            "epoch": {"ratio_to_no_mixing": {"none": 1.0, "mixup": 1.1}}}
+
+
+def test_targets_compare_each_measure_with_its_limit() -> None:
+    got = {t["target"]: t for t in targets(fake_result())}
+    assert got["mix fixed cost, cutmix (µs per call, median of rounds)"]["measured"] == pytest.approx(200.0)
+    assert not got["mix fixed cost, cutmix (µs per call, median of rounds)"]["met"]
+    assert got["mix fixed cost, cutmix (µs per call, best round)"]["met"]
+    assert got["decompose direct / floor (n=100, 4 draws)"]["met"]  # 1.5 <= 1.5
+    assert not got["decompose peak RSS GB (n=100, 4 draws)"]["met"]
+    assert not got["CutMix exact weights 8x8 seconds"]["met"] and got["CutMix exact weights 8x8 peak RSS GB"]["met"]
+    assert got["FMix elem / batch (2x1x4x4)"]["measured"] == 5.0
+
+
+def test_readme_section_is_rewritten_between_markers(tmp_path) -> None:
+    result = fake_result()
+    result["targets"] = targets(result)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_START}\nold table\n{README_END}\noutro\n")
+    write_readme(readme, result)
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("intro\n") and text.endswith("outro\n")
+    assert format_suite(result) in text and "| decompose direct (resnet) | 100 × 4 draws |" in text
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="has no '<!-- bench-suite:start -->'"):
+        write_readme(readme, result)
+
+
+def test_cli_readme_needs_the_whole_suite(capsys) -> None:
+    assert main(["bench", "--readme", "README.md"]) == 2
+    assert "--readme needs --suite all" in capsys.readouterr().err
