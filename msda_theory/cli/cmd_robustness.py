@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-size", type=float, default=None, help="PGD step size (default 2.5 * eps / steps)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the subset and the PGD random starts")
     parser.add_argument("--batch-size", type=int, default=500, help="images per attack batch")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
     parser.add_argument("--json", required=True, help="output JSON file")
 
 

@@ -71,7 +71,7 @@ class TrainConfig:
     classes: tuple[int, ...] | None = field(default=None, metadata=_help("keep only these classes, relabelled 0..k-1 in this order"))
     binary: bool = field(default=False, metadata=_help("two classes, one logit, BCE-with-logits on the mixed label"))
     eval_train: bool = field(default=False, metadata=_help("also evaluate on the clean training set after each epoch"))
-    device: str = field(default="cpu", metadata=_help("cpu, cuda or cuda:N"))
+    device: str = field(default="cpu", metadata=_help("cpu, cuda, cuda:N or mps (Apple GPUs)"))
 
     def __post_init__(self) -> None:
         if self.classes is not None and not isinstance(self.classes, tuple):
@@ -123,8 +123,8 @@ def _check_choices(c: TrainConfig) -> None:
     _one_of("optimizer", c.optimizer, OPTIMIZERS)
     _one_of("schedule", c.schedule, SCHEDULES)
     device = c.device
-    if not (device in ("cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
-        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if not (device in ("cpu", "cuda", "mps") or (device.startswith("cuda:") and device[5:].isdigit())):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}")
 
 
 def _user_model(name: Any) -> bool:

@@ -59,13 +59,15 @@ def stream_seeds(seed: int) -> tuple[int, int, int]:
 
 
 def resolve_device(name: str) -> torch.device:
-    """``torch.device(name)``, refusing CUDA where it is unavailable."""
+    """``torch.device(name)``, refusing CUDA or MPS where it is unavailable."""
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available")
+    if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ValueError(f"device {name!r} requested but MPS is not available (Apple GPUs only)")
     return device
 
 
