@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         k = data.num_classes
     model = _model(args, tuple(x.shape[1:]), k)
     result = decompose(model, x, y, sampler_from_args(args), loss=args.loss, weights=args.weights,
-                       estimator=args.estimator, n_masks=args.n_masks, generator=generator_from_seed(args.seed))
+                       estimator=args.estimator, n_masks=args.n_masks, progress=not args.quiet,
+                       generator=generator_from_seed(args.seed))
     payload = result.as_dict()
     payload["config"].update(data=args.data, subset=args.subset, model=args.model, seed=args.seed,
                              binary_task="y < K/2" if args.loss == "bce" else None)

@@ -125,7 +125,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
               weights: str = "exact", estimator: str = "moment", n_masks: int | str = 64,
               partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
               batch_size: int = 2048, per_sample: bool = False, memory_budget: int = DEFAULT_BUDGET,
-              generator: torch.Generator | None = None) -> Decomposition:
+              progress: bool = False, generator: torch.Generator | None = None) -> Decomposition:
     """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
 
     Args:
@@ -142,6 +142,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
         per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
         memory_budget: bytes the evaluation batch may use (default 2 GiB); the data are processed in
             chunks of anchors x draws that fit it, so peak memory grows with neither n nor n_masks.
+        progress: a tqdm bar over those chunks.
         generator: the source of every draw.
 
     Cost (direct estimator), per draw: one forward pass at x_i + delta (the loss), and one
@@ -166,7 +167,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
         exact = n_masks == "all" and partners == "all"
         stats, l_std_i = streamed_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
                                         derivatives=estimator == "direct", evaluations=evaluations,
-                                        generator=generator)
+                                        generator=generator, progress=progress)
         l_msda, l_msda_se, l_msda_i = stats["loss"].summary(exact=exact)
         if estimator == "direct":
             terms, per = _direct_terms(stats, exact)
