@@ -6,7 +6,7 @@ package.module:function [--model-weights FILE] --data NAME``; with
 ``--preprocessing MEAN,..:STD,..`` normalises the inputs the model sees while
 the attack stays in pixel space [0, 1]. Evaluates on the test split of the
 data set (a run's class selection applied), the first N images or a seeded
-subset, with a progress bar over batches (``--quiet``: none); writes a JSON with
+subset, with a progress bar on a terminal (``--quiet``: none); writes a JSON with
 ``checkpoint``, ``config`` (the run's config), ``attack``, ``norm``, ``eps``,
 ``accuracy``, ``ci_low``, ``ci_high``, ``n`` and ``sanity`` (theory.md section 9, claim 9).
 """
@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
         model.to(device), x, y, eps, attack=args.attack or preset.attack, norm=args.norm,
         steps=pgd_steps(args.steps, preset),
         step_size=args.step_size, restarts=args.restarts if args.restarts is not None else preset.restarts,
-        batch_size=args.batch_size, preprocessing=preprocessing, progress=not getattr(args, "quiet", False),
+        batch_size=args.batch_size, preprocessing=preprocessing,
+        progress=False if getattr(args, "quiet", False) else None,  # None: a bar on a terminal only
         generator=generator,
     )
     payload = {"checkpoint": args.checkpoint and str(args.checkpoint), "config": config, "preset": preset.name,
