@@ -171,6 +171,18 @@ def connect_backend(name: str | None, address: str | None = None) -> str | None:
     return name
 
 
+def _run_jobs(calls: list[Any], jobs: int, backend: str | None, progress: bool) -> list[tuple[str, str]]:
+    """The jobs' results in order, with a tqdm bar as they finish (backends that cannot stream results,
+    such as Ray's, return them all at the end, without a bar)."""
+    try:
+        pending = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")(calls)
+    except ValueError as err:
+        if "return_as" not in str(err):
+            raise
+        return list(joblib.Parallel(n_jobs=jobs, backend=backend)(calls))
+    return list(tqdm(pending, total=len(calls), desc="sweep jobs", disable=not progress))
+
+
 def run_sweep(
     base: TrainConfig,
     strategies: Sequence[str],
@@ -221,9 +233,8 @@ def run_sweep(
     configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]
     out = Path(out_dir)
     sweep = {"base": base.to_dict(), "strategies": strategies, "seeds": seeds, "datasets": datasets}
-    pending = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")(
-        joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun, user) for c in configs)
-    done = list(tqdm(pending, total=len(configs), desc="sweep jobs", disable=not progress))
+    calls = [joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun, user) for c in configs]
+    done = _run_jobs(calls, jobs, backend, progress)
     for folder, kind in done:
         logger.info("%s: %s", folder, kind)
     status = {kind: [d for d, s in done if s == kind] for kind in ("ran", "rerun", "skipped")}
