@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 
 import msda_theory
 from msda_theory.attacks import evaluate_robustness
@@ -85,6 +85,12 @@ def test_mix_decompose_attack_and_sweep_on_user_objects(tmp_path):
                                   n_masks=8, generator=torch.Generator().manual_seed(0))
     total = parts.l_std + parts.r1 + parts.r2 + parts.r3 + parts.remainder
     assert abs(float(total) - float(parts.l_msda)) < 1e-9  # the decomposition's identity, float64
+    from_loader = msda_theory.decompose(model, DataLoader(Subset(train, range(16)), batch_size=5), None,
+                                        msda_theory.Mixup(alpha=1.0), weights="mc", n_masks=8,
+                                        generator=torch.Generator().manual_seed(0))
+    assert from_loader.as_dict() == parts.as_dict()  # the loader's samples, read and cast to float64
+    with pytest.raises(ValueError, match="y goes with tensors x; a DataLoader or Dataset brings its own labels"):
+        msda_theory.decompose(model, train, y, msda_theory.Mixup())
 
     robust = evaluate_robustness(model.float(), DataLoader(test, batch_size=16), eps_list=[0.0, 0.1],
                                  attack="fgsm", progress=False)

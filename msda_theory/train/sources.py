@@ -16,11 +16,13 @@ The number of classes K is the data set's ``num_classes`` attribute, else
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
+
+from msda_theory.data.items import check_batch, loader_batches, read_dataset
 
 STREAMED = "unavailable (streamed from a DataLoader)"
 """The data fingerprint's sha256 of a run on a streaming loader."""
@@ -34,42 +36,6 @@ def is_loader(data: Any) -> bool:
 def has_tensors(data: Any) -> bool:
     """True for the project's in-memory data sets (and anything else with tensors ``.x`` and ``.y``)."""
     return isinstance(getattr(data, "x", None), Tensor) and isinstance(getattr(data, "y", None), Tensor)
-
-
-def check_batch(batch: Any, role: str) -> tuple[Tensor, Tensor]:
-    """(x (B, C, H, W) floating, y (B,) int64) of one batch, or a ValueError naming what was wrong."""
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ValueError(f"{role} data must give (x, y) pairs, got {type(batch).__name__}")
-    x, y = batch
-    if not isinstance(x, Tensor) or x.dim() != 4 or not x.is_floating_point():
-        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"{role} images must be floating tensors (C, H, W), batched to (B, C, H, W); got {shape}")
-    y = torch.as_tensor(y)
-    if y.dim() != 1 or y.is_floating_point() or len(y) != len(x):
-        raise ValueError(f"{role} labels must be integer class indices, one per image; got {y.dtype} "
-                         f"{tuple(y.shape)} for {len(x)} images")
-    return x, y.long()
-
-
-def loader_batches(loader: Any, role: str) -> Iterator[tuple[Tensor, Tensor]]:
-    """The checked (x, y) batches of one pass over ``loader``."""
-    for batch in loader:
-        yield check_batch(batch, role)
-
-
-def read_dataset(dataset: Any, role: str, *, batch_size: int = 256) -> tuple[Tensor, Tensor]:
-    """All items of a map-style Dataset, in index order: x (N, C, H, W) float32, y (N,) int64.
-
-    Random transforms of the data set run once, under a forked torch generator (the caller's global state is kept).
-    """
-    if isinstance(dataset, (str, bytes)) or not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-        raise ValueError(f"{role}_data must be a map-style Dataset (__len__ and __getitem__) or a DataLoader, "
-                         f"got {type(dataset).__name__}")
-    if len(dataset) == 0:
-        raise ValueError(f"{role}_data is empty")
-    with torch.random.fork_rng(devices=[]):
-        batches = list(loader_batches(DataLoader(dataset, batch_size=batch_size), role))
-    return torch.cat([x for x, _ in batches]).float(), torch.cat([y for _, y in batches])
 
 
 def first_batch(loader: Any, role: str) -> tuple[Tensor, Tensor]:
