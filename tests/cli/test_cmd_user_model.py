@@ -104,3 +104,11 @@ def test_quiet_silences_info_and_bars_but_not_stdout(tmp_path, capsys):
     assert "epoch 1/1: train loss" in loud.err and quiet.err == ""
     strip = [line.split(" (")[0] for line in loud.out.replace(str(tmp_path / "a"), "OUT").splitlines()]
     assert strip == [line.split(" (")[0] for line in quiet.out.replace(str(tmp_path / "b"), "OUT").splitlines()]
+
+
+def test_train_a_factory_model_from_the_command_line(spec, tmp_path):
+    out = tmp_path / "run"
+    assert main(["-q", "train", "--data", "digits", "--model", f"factory:{spec}", "--epochs", "1", "--subset", "64",
+                 "--threads", "1", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["model"] == f"factory:{spec}" and metrics["task"]["outputs"] == 10
