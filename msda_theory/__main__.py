@@ -3,4 +3,5 @@ import sys
 
 from msda_theory.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # guarded: worker processes (check --jobs) re-import the main module
+    sys.exit(main())

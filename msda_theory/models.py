@@ -9,10 +9,13 @@ Theory.md sections 1 and 7. Four architectures, all taking images (B, C, H, W):
 - ``cnn``: conv 3x3 (32) -> pool 2 -> conv 3x3 (64) -> pool 2 -> adaptive
   average pool to 4x4 -> linear 128 -> linear K. Sized for 28x28, runs on any
   input from 8x8 up (padding and adaptive pooling).
+- ``cnn-max``: the same layout with max pooling in place of both 2x2 average
+  pools; not smooth in x, but it trains to overfitting on a Fashion-MNIST
+  subset in a few epochs (the evidence runs of claims 9 and 12 use it).
 - ``resnet``: a ResNet-8 for 32x32 (stem + three stages of one basic block,
   16/32/64 channels, global average pool), small enough for a CPU.
 
-Pooling is average pooling, so with a smooth activation (tanh, gelu,
+Pooling in ``cnn`` is average pooling, so with a smooth activation (tanh, gelu,
 softplus) the whole network is smooth in x: the Hessian terms R3 and the
 Taylor remainder checks of section 5 need that. Every model exposes
 ``model.first_layer``, the ``nn.Linear`` or ``nn.Conv2d`` applied to the
@@ -74,16 +77,19 @@ class MLP(nn.Module):
 
 
 class CNN(nn.Module):
-    """conv32 -> pool -> conv64 -> pool -> adaptive pool 4x4 -> fc128 -> fc K: (B, C, H, W) -> (B, K)."""
+    """conv32 -> pool -> conv64 -> pool -> adaptive pool 4x4 -> fc128 -> fc K: (B, C, H, W) -> (B, K).
+
+    ``pool`` is "avg" (smooth) or "max" for the two 2x2 pools."""
 
     def __init__(self, in_shape: tuple[int, int, int], num_classes: int, *, activation: str = "relu",
-                 channels: tuple[int, int] = (32, 64), hidden: int = 128) -> None:
+                 channels: tuple[int, int] = (32, 64), hidden: int = 128, pool: str = "avg") -> None:
         super().__init__()
         c1, c2 = channels
+        pool_2x2 = {"avg": nn.AvgPool2d, "max": nn.MaxPool2d}[pool]
         self.first_layer = nn.Conv2d(in_shape[0], c1, 3, padding=1)
         self.body = nn.Sequential(
-            activation_module(activation), nn.AvgPool2d(2),                  # (B, c1, H/2, W/2)
-            nn.Conv2d(c1, c2, 3, padding=1), activation_module(activation), nn.AvgPool2d(2),
+            activation_module(activation), pool_2x2(2),                      # (B, c1, H/2, W/2)
+            nn.Conv2d(c1, c2, 3, padding=1), activation_module(activation), pool_2x2(2),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(),                           # (B, c2 * 16)
             nn.Linear(c2 * 16, hidden), activation_module(activation),
             nn.Linear(hidden, num_classes),
@@ -132,8 +138,8 @@ class ResNet(nn.Module):
         return self.body(self.first_layer(x))
 
 
-MODELS = ("linear", "mlp", "cnn", "resnet")
-_MIN_SIDE = {"linear": 1, "mlp": 1, "cnn": 4, "resnet": 4}
+MODELS = ("linear", "mlp", "cnn", "cnn-max", "resnet")
+_MIN_SIDE = {"linear": 1, "mlp": 1, "cnn": 4, "cnn-max": 4, "resnet": 4}
 
 
 def _check_shape(name: str, in_shape: object) -> tuple[int, int, int]:
@@ -153,7 +159,7 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
     """The model called ``name`` for images (C, H, W) = ``in_shape`` and ``num_classes`` logits.
 
     Args:
-        name: one of ``MODELS``: linear, mlp, cnn, resnet.
+        name: one of ``MODELS``: linear, mlp, cnn, cnn-max, resnet.
         in_shape: (C, H, W) of the inputs.
         num_classes: K, the number of logits; 1 gives a single logit for a binary task.
         activation: relu, tanh, gelu or softplus (ignored by ``linear``).
@@ -174,8 +180,8 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
         return LinearModel(shape, num_classes)
     if key == "mlp":
         return MLP(shape, num_classes, activation=activation)
-    if key == "cnn":
-        return CNN(shape, num_classes, activation=activation)
+    if key in ("cnn", "cnn-max"):
+        return CNN(shape, num_classes, activation=activation, pool="max" if key == "cnn-max" else "avg")
     return ResNet(shape, num_classes, activation=activation)
 
 

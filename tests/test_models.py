@@ -63,7 +63,7 @@ def test_linear_is_affine_in_the_flattened_input():
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown model 'vgg'; choose one of: linear, mlp, cnn, resnet"):
+    with pytest.raises(ValueError, match=r"unknown model 'vgg'; choose one of: linear, mlp, cnn, cnn-max, resnet"):
         models.build("vgg", (1, 8, 8), 10)
     with pytest.raises(ValueError, match=r"unknown activation 'elu'; choose one of: relu, tanh, gelu, softplus"):
         models.build("mlp", (1, 8, 8), 10, activation="elu")

@@ -35,3 +35,15 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))  # this checkout, not an installed copy
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_a_jupytext_pair_in_sync(path):
+    """notebooks/NN.py (py:percent, the reviewed text) and NN.ipynb hold the same cells."""
+    jupytext = pytest.importorskip("jupytext")
+    text = path.with_suffix(".py")
+    assert text.is_file(), f"{path.name} has no paired {text.name}"
+    nb = nbformat.read(path, as_version=4)
+    paired = jupytext.read(text)
+    assert [(c.cell_type, c.source) for c in paired.cells] == [(c.cell_type, c.source) for c in nb.cells]
+    assert nb.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from msda_theory.checks.registry import CheckContext, Measurement, check
-from msda_theory.regularizers.experiments import taylor_slopes
 
 BAND = 0.2
 
@@ -11,7 +10,7 @@ BAND = 0.2
             "has log-log slope 3 in the perturbation scale t, for every family", "derived",
        "msda-theory check --only 5")
 def taylor_order(ctx: CheckContext) -> Measurement:
-    result = taylor_slopes(quick=ctx.quick, seed=ctx.seed)
+    result = ctx.results("taylor")[0]
     slopes = {f"{r['loss']}/{r['family']}": r["slope"] for r in result["rows"]}
     off = max(abs(s - 3.0) for s in slopes.values())
     return Measurement(

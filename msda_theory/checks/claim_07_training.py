@@ -1,41 +1,65 @@
-"""Claim 7: along training, L_std + R1 + R2 + R3 tracks L_msda (Zhang et al. 2021, Figure 1 analogue)."""
+"""Claim 7: along training, L_std + R1 + R2 + R3 explains the MSDA excess L_msda − L_std (Zhang et al. 2021,
+Figure 1 analogue), measured on the stored ``tracking`` experiment.
+
+Rule, fixed before the evidence run: at the last epoch, for every family at α = 1, the explained fraction
+(R1 + R2 + R3) / (L_msda − L_std) has its 95% interval (± 1.96 se) inside [0.8, 1.2] → holds; some interval
+entirely outside [0.8, 1.2] → fails; else inconclusive. The α sweep is reported, not judged. A smoke run
+(quick preset) reports the numbers with the label "smoke".
+"""
 from __future__ import annotations
 
-from msda_theory.checks.registry import CheckContext, Measurement, check
-from msda_theory.regularizers.experiments import tracking_runs
+from typing import Any
 
-GAP_MAX = 0.05
+from msda_theory.checks.registry import CheckContext, Measurement, check
+
+BAND = (0.8, 1.2)
+SE_TARGET = 0.03
+
+
+def _last(run: dict[str, Any]) -> dict[str, float]:
+    return run["rows"][-1]
+
+
+def judge(runs: list[dict[str, Any]]) -> str:
+    """holds / fails / inconclusive from the α = 1 runs' last explained fraction and its SE."""
+    lows, highs = [], []
+    for run in (r for r in runs if r["alpha"] == 1.0):
+        last = _last(run)
+        lows.append(last["explained"] - 1.96 * last["explained_se"])
+        highs.append(last["explained"] + 1.96 * last["explained_se"])
+    if all(BAND[0] <= lo and hi <= BAND[1] for lo, hi in zip(lows, highs)):
+        return "holds"
+    if any(hi < BAND[0] or lo > BAND[1] for lo, hi in zip(lows, highs)):
+        return "fails"
+    return "inconclusive"
 
 
 @check("7", "MSDA behaves as a pixel-level regularization of the underlying training loss: along training, "
-            "L_std + R1 + R2 + R3 stays within 5% of L_msda, every family", "paper", "msda-theory check --only 7")
+            "R1 + R2 + R3 explains the MSDA excess L_msda − L_std (explained fraction in [0.8, 1.2]), every family",
+       "paper", "msda-theory check --only 7")
 def tracks_along_training(ctx: CheckContext) -> Measurement:
-    runs = tracking_runs(quick=ctx.quick, seed=ctx.seed)
-    gaps = {family: run["relative_gap"] for family, run in runs.items()}
-    ses = {family: [se / l for se, l in zip(run["remainder_se"], run["l_msda"])] for family, run in runs.items()}
-    top = max(abs(g) for values in gaps.values() for g in values)
-    family = next(iter(runs.values()))
+    runs = ctx.results("tracking")
+    main = [r for r in runs if r["alpha"] == 1.0]
     per_family = "; ".join(
-        f"{name}: gap by epoch [{', '.join(f'{g:+.3f}' for g in run['relative_gap'])}], "
-        f"train loss {run['train_loss'][-1]:.2f}" for name, run in runs.items())
-    held = top <= GAP_MAX
-    discussion = ("Paper quote: 'MSDA behaves as a pixel-level regularization of the underlying training loss'. "
-                  "The 5% bound is ours, fixed before measuring.")
-    if not held:
-        first = max(abs(run["relative_gap"][0]) for run in runs.values())
-        discussion += (
-            f" The second-order approximation misses L_msda by up to {100 * top:.0f}% (at initialisation at most "
-            f"{100 * first:.1f}%). The expansion is in δ = (1 − M) ⊙ (r − x), which is not small: with α = 1 the "
-            "mixing ratio is uniform, so δ is often a large share of the image, and theory.md section 5 already notes "
-            "that no small-α regime makes the remainder vanish relative to R2. As training makes the network more "
-            "curved, the third- and higher-order terms grow. So the decomposition is exact as an identity with its "
-            "remainder, but L_std + R1 + R2 + R3 alone does not track L_msda within 5% on this model and data.")
+        f"{r['family']}: explained by epoch [" + ", ".join(f"{row['explained']:.2f}" for row in r["rows"][1:])
+        + f"] ± {_last(r)['explained_se']:.3f}" for r in main)
+    sweep = [r for r in runs if r["alpha"] != 1.0]
+    sweep_text = ("; α sweep (last epoch): " + ", ".join(
+        f"{r['family']} α={r['alpha']:g} {_last(r)['explained']:.2f} ± {_last(r)['explained_se']:.3f}" for r in sweep)
+        if sweep else "")
+    top_se = max(_last(r)["explained_se"] for r in runs)
+    first = main[0]
     return Measurement(
-        value=f"max |L_msda − approx| / L_msda = {top:.3f} over {len(family['epoch'])} evaluations per family "
-              f"(largest relative SE {max(max(v) for v in ses.values()):.1e}); {per_family}",
-        verdict="holds" if held else "fails",
-        method=f"tanh CNN trained with each family on {family['data']}; L_msda and the approximation on a fixed "
-               "subset with the same draws before training and after every epoch (direct estimator)",
-        details={"relative_gap": gaps, "relative_gap_se": ses, "runs": runs},
-        discussion=discussion,
+        value=(f"{'smoke: ' if ctx.quick else ''}explained fraction (R1+R2+R3)/(L_msda − L_std), α = 1: {per_family}"
+               f"{sweep_text}; largest SE {top_se:.3f} (target < {SE_TARGET})"),
+        verdict="smoke" if ctx.quick else judge(runs),
+        method=(f"tanh CNN trained by fit() with each family on {first['data']}; L_msda, L_std, R1, R2, R3 by the "
+                f"direct estimator on {first['n_eval']} training images × {first['n_masks']} draws (the same draws at "
+                "every epoch); se(explained) = se(remainder)/|L_msda − L_std|. Holds if every family's last-epoch "
+                f"interval (± 1.96 SE) lies in {list(BAND)}, fails if one lies outside; rule fixed before measuring"),
+        details={"runs": runs},
+        discussion=("Measured against the MSDA excess, not L_msda (which L_std dominates). At initialisation the "
+                    "network is nearly constant, so both the excess and the terms are small there; epoch 0 is "
+                    "reported in the details only. The cosine between the gradients of L_msda and of the "
+                    "approximation is not measured yet."),
     )

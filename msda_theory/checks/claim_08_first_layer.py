@@ -1,6 +1,7 @@
 """Claim 8: R2 through the first layer equals the input-gradient form (theory.md section 7)."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from msda_theory import masks
@@ -36,4 +37,64 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
         details={"relative_difference": gaps},
         discussion="Paper quote: 'MSDA behaves as ... a regularization of the first layer parameters'. The identity is "
                    "J_i = J_g W; the paper's statement about which directions are penalized is probed elsewhere.",
+    )
+
+
+def penalty_ratios(units: list[dict]) -> list[dict[str, dict[str, float]]]:
+    """Per seed k: ratio[t][s] = tr(W_t (A_s ⊙ Σ) W_tᵀ) / tr(W_none (A_s ⊙ Σ) W_noneᵀ), from the stored penalties."""
+    from msda_theory.experiments.trained_model import by_strategy
+
+    groups = by_strategy(units)
+    return [{t: {s: us[k]["first_layer"]["penalty"][s] / groups["none"][k]["first_layer"]["penalty"][s]
+                 for s in us[k]["first_layer"]["penalty"]} for t, us in groups.items()}
+            for k in range(len(groups["none"]))]
+
+
+def own_lowest_comparisons(tables: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """For each penalty column s and other MSDA model t: d_k = log ratio_k[s][s] − log ratio_k[t][s] over seeds k,
+    a one-sample t-test (two-sided), Holm across all (s, t)."""
+    import math
+
+    from scipy import stats
+
+    from msda_theory.probes.stats import holm, t_interval
+
+    columns = [s for s in tables[0] if s != "none"]
+    diffs = {f"{s} vs {t} under A_{s}": [math.log(tab[s][s]) - math.log(tab[t][s]) for tab in tables]
+             for s in columns for t in columns if t != s}
+    p_values = {k: float(stats.ttest_1samp(v, 0.0).pvalue) if len(v) > 1 and np.std(v) > 0 else 1.0
+                for k, v in diffs.items()}
+    adjusted = holm(p_values)
+    return {k: {**t_interval(v).as_dict(), **adjusted[k]} for k, v in diffs.items()}
+
+
+@check("8b", "Trained first layers follow the penalty of their own strategy: under A_s, the model trained with s has "
+             "the lowest first-layer penalty tr(W (A_s ⊙ Σ) Wᵀ) relative to vanilla among the MSDA models",
+       "derived", "msda-theory check --only 8b")
+def own_strategy_lowest(ctx: CheckContext) -> Measurement:
+    from msda_theory.checks.claim_09_robustness import verdict_with_gates
+    from msda_theory.experiments.gates import gates_text, training_gates
+    from msda_theory.experiments.trained_model import by_strategy
+
+    units = ctx.results("trained-model")
+    gates = training_gates(by_strategy(units))
+    tables = penalty_ratios(units)
+    comp = own_lowest_comparisons(tables)
+    below = all(c["significant"] and c["mean"] < 0 for c in comp.values())
+    above = any(c["significant"] and c["mean"] > 0 for c in comp.values())
+    verdict = "holds" if below else ("fails" if above else "inconclusive")
+    worst = max(comp.items(), key=lambda kv: kv[1]["mean"])
+    return Measurement(
+        value=(f"{'smoke: ' if ctx.quick else ''}{len(comp)} comparisons over {len(tables)} seeds; "
+               f"{sum(c['mean'] < 0 for c in comp.values())} of {len(comp)} have the own model lower on average, "
+               f"{sum(c['significant'] and c['mean'] < 0 for c in comp.values())} significantly (Holm); least favourable: "
+               f"{worst[0]}: log-ratio difference {worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, {worst[1]['high']:+.3f}]; "
+               f"{gates_text(gates)}"),
+        verdict=verdict_with_gates(ctx, gates, [], verdict),
+        method=("The first layers of the claim-9 models (stored trained-model results): penalty "
+                "tr(W (A_s ⊙ Σ) Wᵀ) relative to the vanilla model of the same seed, Σ of the training subset, A_s by "
+                "Monte Carlo (10000 masks, one draw for every model); per (s, t) the per-seed difference of log "
+                "ratios, 95% t-interval over seeds, t-test p-values with Holm across all pairs. Holds if every "
+                "difference is significantly < 0, fails if one is significantly > 0. Rule fixed before measuring."),
+        details={"comparisons": comp, "ratios": tables, "gates": gates},
     )

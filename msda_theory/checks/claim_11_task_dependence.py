@@ -5,11 +5,10 @@ acc(Mixup) > acc(CutMix) on the local task and < on the global task.
 """
 from __future__ import annotations
 
-from msda_theory.checks.registry import CheckContext, Measurement, check
-from msda_theory.probes import cache, presets
-from msda_theory.probes.runtime import torch_threads
+from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
+from msda_theory.experiments.gates import PLATEAU_TOL, plateau
 from msda_theory.probes.stats import percentage_points
-from msda_theory.probes.task_dependence import PREDICTION, task_dependence_probe, verdict
+from msda_theory.probes.task_dependence import PREDICTION, verdict
 
 CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in opposite orders, as the a_pq "
          "profiles predict; paper: \"the optimal MSDA strategy depends on tasks, datasets, or model parameters\"")
@@ -18,21 +17,20 @@ CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in
 
 @check("11", CLAIM, "paper", "msda-theory check --only 11")
 def claim_11(ctx: CheckContext) -> Measurement:
-    p = presets.task(ctx.quick)
-    with torch_threads(1):
-        res = task_dependence_probe(p.base, p.seeds, data=p.data, size=p.size, n_train=p.n_train, n_test=p.n_test,
-                                    task_params=p.task_params, task_seed=ctx.seed)
-    cache.save(ctx.out_dir, "task_dependence", ctx.quick, res)
-    scale = f"{p.data} backgrounds {p.size}×{p.size}, {p.n_train} images, {len(p.seeds)} seeds"
-    scale = f"small-scale proxy: {scale}" if ctx.quick else scale
+    res = ctx.results("task")[0]
+    scale = f"digits backgrounds {res['size']}×{res['size']}, {res['n_train']} images, {len(res['seeds'])} seeds"
+    scale = f"smoke: {scale}" if ctx.quick else scale
     t = res["tasks"]
+    falls = [plateau(c) for task in t.values() for cs in task["train_loss_curves"].values() for c in cs]
+    converged = max(falls) <= PLATEAU_TOL
     accs = "; ".join(f"{name}: " + ", ".join(f"{s} {100 * a['mean']:.1f}%" for s, a in t[name]["accuracy"].items())
                      for name in t)
-    value = (f"{scale}; acc(Mixup) − acc(CutMix): local {percentage_points(t['local']['mixup_minus_cutmix'])}, "
+    value = (f"{scale}; plateau gate {'PASS' if converged else 'FAIL'} (max relative loss fall {max(falls):.3f}, "
+             f"needs ≤ {PLATEAU_TOL}); acc(Mixup) − acc(CutMix): local {percentage_points(t['local']['mixup_minus_cutmix'])}, "
              f"global {percentage_points(t['global']['mixup_minus_cutmix'])}; {accs}")
     return Measurement(
         value=value,
-        verdict=verdict(res),
+        verdict="smoke" if ctx.quick else (verdict(res) if converged else NOT_CONVERGED),
         method=("Two synthetic binary tasks on real-image backgrounds: 'local' (a 3×3 '+' vs '×' pasted anywhere) "
                 "and 'global' (one faint cosine period along rows vs columns). Mixup, CutMix, HMix and GMix trained "
                 "with the same seeds; test accuracy, paired Δ = Mixup − CutMix with a 95% t-interval over seeds. "

@@ -1,9 +1,16 @@
 """The registry of paper checks: one function per claim of theory.md section 9.
 
 A check is a function ``f(ctx: CheckContext) -> Measurement`` registered with
-``@check(...)``; it runs its experiment at the size ``ctx.quick`` asks for and
-returns the measured value with its uncertainty and a verdict. Check modules
-are ``msda_theory/checks/claim_*.py`` and are discovered by ``all_checks``.
+``@check(...)``. Analytic checks compute their (deterministic or Monte Carlo)
+numbers directly; checks of trained models only judge results that
+``ctx.results(name)`` fetches from the results store (``msda_theory.experiments``),
+so a figure plots the very same stored result. Check modules are
+``msda_theory/checks/claim_*.py`` and are discovered by ``all_checks``.
+
+Verdicts: holds, fails, inconclusive; "inconclusive (not converged)" when a
+training gate fails; "smoke" for a training-based row in quick mode (no verdict
+on claims 9, 11, 12b); "measured" for a row that reports a property without a
+verdict (1b, 12b); "skipped" when its data set is not installed.
 """
 from __future__ import annotations
 
@@ -15,17 +22,35 @@ from typing import Any, Callable
 
 import torch
 
-VERDICTS = ("holds", "fails", "inconclusive")
+from msda_theory.results import ResultStore
+
+VERDICTS = ("holds", "fails", "inconclusive", "inconclusive (not converged)", "smoke", "measured", "skipped")
+NOT_CONVERGED = "inconclusive (not converged)"
 SOURCES = ("paper", "derived")
 
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may use: the mode, a seed (entry points seed, checks make generators) and an output folder."""
+    """What a check may use: the preset (quick, evidence or tiny), a seed (checks make generators), the
+    results store (and whether to recompute what it holds) and an output folder."""
 
-    quick: bool = True
+    preset: str = "quick"
     seed: int = 0
     out_dir: Path = Path("figures")
+    store: ResultStore = field(default_factory=ResultStore)
+    rerun: bool = False
+    jobs: int = 1
+
+    @property
+    def quick(self) -> bool:
+        """Small sizes (quick and tiny presets): training-based rows are smoke tests."""
+        return self.preset != "evidence"
+
+    def results(self, experiment: str) -> list[dict[str, Any]]:
+        """The stored (or now computed and stored) data of every unit of ``experiment`` at this preset."""
+        from msda_theory.experiments import collect
+
+        return collect(experiment, self.preset, store=self.store, rerun=self.rerun, seed=self.seed, jobs=self.jobs)
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A fresh generator seeded with seed + offset."""

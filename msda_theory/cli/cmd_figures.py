@@ -13,14 +13,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", default=None, help="comma-separated figure names (see --list)")
     parser.add_argument("--list", action="store_true", help="list the figure names and exit")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds per figure), for smoke tests")
+    parser.add_argument("--preset", default=None, choices=("tiny", "quick", "evidence"),
+                        help="which stored experiment results to plot (default: tiny with --quick, else evidence)")
+    parser.add_argument("--results", default="results", help="results store folder (default results/)")
     parser.add_argument("--seed", type=int, default=0)
 
 
-def render_figures(out: Path, *, only: list[str] | None, quick: bool, seed: int, progress: bool = True) -> list[tuple[str, list[Path] | str]]:
-    """Run the selected figure functions; a failing figure is reported, the others still run."""
+def render_figures(out: Path, *, only: list[str] | None, preset: str, seed: int, results: Path = Path("results"),
+                   progress: bool = True) -> list[tuple[str, list[Path] | str]]:
+    """Run the selected figure functions on the stored results of ``preset``; a failing figure is reported,
+    the others still run."""
     from tqdm import tqdm
 
     from msda_theory.figures.registry import FigureContext, all_figures
+    from msda_theory.results import ResultStore
 
     figures = all_figures()
     known = [f.name for f in figures]
@@ -29,7 +35,7 @@ def render_figures(out: Path, *, only: list[str] | None, quick: bool, seed: int,
         if unknown:
             raise ValueError(f"unknown figure(s) {unknown}; known: {known}")
         figures = [f for f in figures if f.name in only]
-    ctx = FigureContext(out_dir=out, quick=quick, seed=seed)
+    ctx = FigureContext(out_dir=out, quick=preset != "evidence", seed=seed, preset=preset, store=ResultStore(results))
     results: list[tuple[str, list[Path] | str]] = []
     bar = tqdm(figures, desc="figures", disable=not progress)
     for f in bar:
@@ -52,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     only = selection(args.only, "--only")
     out = output_folder(args.out)
-    results = render_figures(out, only=only, quick=args.quick, seed=args.seed)
+    preset = args.preset or ("tiny" if args.quick else "evidence")
+    results = render_figures(out, only=only, preset=preset, seed=args.seed, results=Path(args.results))
     failed = [(name, r) for name, r in results if isinstance(r, str)]
     for name, r in results:
         print(f"{name:24s} {'FAILED: ' + r if isinstance(r, str) else r[0]}")

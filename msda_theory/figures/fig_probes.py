@@ -1,124 +1,112 @@
-"""Figures of the probes: robust accuracy versus ε, first-layer spectra, task dependence (claims 9 and 11).
-
-Each figure reuses the numbers its check wrote to ``out_dir/probe_cache`` (same
-mode) when present; otherwise it computes them: at a tiny size in quick mode
-(< 60 s each, one or two seeds: an illustration, not evidence), at the check's
-full size otherwise (hours: run ``msda-theory check --full`` first).
-"""
+"""Figures of the trained-model experiments, plotted from the stored results only: convergence curves
+(the gates), robust accuracy and its drop from clean accuracy (claim 9), first-layer filter spectra
+(claim 8b) and task dependence (claim 11)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.figures.registry import FigureContext, figure, save_figure
-from msda_theory.probes import cache, presets
-from msda_theory.probes.runtime import torch_threads
 
 COLORS = {"none": "black", "mixup": "tab:blue", "cutmix": "tab:orange", "hmix": "tab:green", "gmix": "tab:red",
           "fmix": "tab:purple"}
 
 
-def _robustness(ctx: FigureContext) -> dict[str, Any]:
-    cached = cache.load(ctx.out_dir, "robustness", ctx.quick)
-    if cached is not None:
-        return cached
-    from msda_theory.checks.claim_09_robustness import run_probe
-
-    if not ctx.quick:
-        summary, layer = run_probe(False, ctx.seed)
-        return {"summary": summary, "first_layer": layer}
-    # tiny: one seed, 6 epochs (a figure, not evidence); the check's cache replaces it when present
-    p = presets.robustness(True)
-    from msda_theory.probes.first_layer import first_layer_probe
-    from msda_theory.probes.robustness import RobustnessSettings, robustness_probe
-    from msda_theory.probes.strategies import pixel_weights
-    from msda_theory.train import prepare_task
-
-    base = replace(p.base, epochs=6)
-    summary, runs = robustness_probe(base, p.strategies, (ctx.seed,),
-                                     settings=RobustnessSettings(eps=p.eps, n_eval=p.n_eval), generator=ctx.generator())
-    x = prepare_task(base).x_train  # the images the models were trained on
-    weights = {s: pixel_weights(s, tuple(x.shape[-2:]), n_samples=5000, generator=ctx.generator(1)).a_pq
-               for s in p.strategies if s != "none"}
-    return {"summary": summary, "first_layer": first_layer_probe(runs, x, weights)}
+def _title(units: list[dict[str, Any]]) -> str:
+    u = units[0]
+    return (f"{u['data']}, n_train = {u['n_train']}, {len({v['seed'] for v in units})} seeds, "
+            f"n_test = {u['n_eval']} attacked")
 
 
-@figure("robust_accuracy", "Accuracy under FGSM and PGD versus ε, per training strategy (claim 9)")
-def robust_accuracy(ctx: FigureContext) -> list[Path]:
-    with torch_threads(1):
-        res = _robustness(ctx)
-    summary = res["summary"]
-    strategies = [s for s in summary if s not in ("clean", "settings")]
-    fig, axes = plt.subplots(2, 2, figsize=(9, 7), sharey=True)
+def _label(s: str) -> str:
+    return "vanilla" if s == "none" else s
+
+
+@figure("convergence", "Clean train accuracy, test accuracy and training loss per epoch (the training gates)")
+def convergence(ctx: FigureContext) -> list[Path]:
+    from msda_theory.experiments.gates import OVERFIT_MIN
+
+    units = ctx.results("trained-model")
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     data: dict[str, Any] = {}
-    for i, attack in enumerate(("fgsm", "pgd")):
-        for j, norm in enumerate(("linf", "l2")):
-            ax = axes[i, j]
-            for s in strategies:
-                row = summary[s][attack][norm]
-                mean = np.array([a["mean"] for a in row["accuracy"]])
-                low = np.array([a["low"] if np.isfinite(a["low"]) else a["mean"] for a in row["accuracy"]])
-                high = np.array([a["high"] if np.isfinite(a["high"]) else a["mean"] for a in row["accuracy"]])
-                assert np.all((mean >= 0) & (mean <= 1)), "accuracies must lie in [0, 1]"
-                ax.errorbar(row["eps"], mean, yerr=[mean - low, high - mean], marker="o", capsize=3,
-                            color=COLORS.get(s), label="vanilla" if s == "none" else s)
-                data[f"{s}/{attack}/{norm}"] = {"eps": row["eps"], "mean": mean, "low": low, "high": high}
-            ax.set_title(f"{attack.upper()}, {'L∞' if norm == 'linf' else 'L2'}")
-            ax.set_xlabel("ε")
-            ax.grid(alpha=0.3)
-        axes[i, 0].set_ylabel("test accuracy (mean, 95% t-CI over seeds)")
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Robust accuracy per strategy" + (" (small-scale proxy)" if ctx.quick else ""))
+    for s, us in by_strategy(units).items():
+        for k, u in enumerate(us):
+            c = u["curve"]
+            epochs = np.arange(1, len(c["train_loss"]) + 1)
+            kw = {"color": COLORS.get(s), "alpha": 0.8, "label": _label(s) if k == 0 else None}
+            axes[0].plot(epochs, c["clean_train_accuracy"], **kw)
+            axes[1].plot(epochs, c["test_accuracy"], **kw)
+            axes[2].plot(epochs, c["train_loss"], **kw)
+        data[s] = [u["curve"] for u in us]
+    axes[0].axhline(OVERFIT_MIN, color="gray", ls="--", lw=0.8, label=f"gate {OVERFIT_MIN}")
+    for ax, name in zip(axes, ("clean train accuracy", "test accuracy", "training loss (MSDA loss)")):
+        ax.set(xlabel="epoch", ylabel=name)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    cfg = units[0]["config_train"]
+    fig.suptitle(f"Accuracy vs epoch, {cfg['model']}, {cfg['optimizer']} lr {cfg['lr']}, {cfg['schedule']}: "
+                 + _title(units), fontsize=9)
     fig.tight_layout()
-    return save_figure(fig, ctx.out_dir, "robust_accuracy", data=data,
-                       config={"quick": ctx.quick, "seed": ctx.seed, **summary["settings"]})
+    return save_figure(fig, ctx.out_dir, "convergence", data=data,
+                       config={"preset": ctx.experiment_preset, "train": cfg})
+
+
+@figure("robust_accuracy", "Robust accuracy (worst of FGSM and PGD) and its drop from clean accuracy versus ε (claim 9)")
+def robust_accuracy(ctx: FigureContext) -> list[Path]:
+    units = ctx.results("trained-model")
+    fig, axes = plt.subplots(2, 2, figsize=(9, 7))
+    data: dict[str, Any] = {}
+    for j, norm in enumerate(("linf", "l2")):
+        for s, us in by_strategy(units).items():
+            eps = [0.0, *us[0]["attacks"][norm]["eps"]]
+            clean = np.array([decode(u["attacks"]["clean"]).mean() for u in us])
+            robust = np.array([[decode(r).mean() for r in u["attacks"][norm]["worst"]] for u in us])  # (S, E)
+            acc = np.column_stack([clean, robust])
+            drop = clean[:, None] - acc
+            for ax, values in ((axes[0, j], acc), (axes[1, j], drop)):
+                mean, sd = values.mean(0), values.std(0)
+                ax.errorbar(eps, mean, yerr=sd, marker="o", capsize=3, color=COLORS.get(s), label=_label(s))
+            data[f"{s}/{norm}"] = {"eps": eps, "accuracy": acc, "drop": drop}
+        axes[0, j].set_title(f"{'L∞' if norm == 'linf' else 'L2'}: worst of clean, FGSM, PGD")
+        axes[1, j].set_xlabel("ε")
+    axes[0, 0].set_ylabel("robust accuracy (mean ± sd over seeds)")
+    axes[1, 0].set_ylabel("drop from clean accuracy")
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"Robust accuracy per strategy ({ctx.experiment_preset} preset): {_title(units)}", fontsize=9)
+    fig.tight_layout()
+    return save_figure(fig, ctx.out_dir, "robust_accuracy", data=data, config={"preset": ctx.experiment_preset})
 
 
 @figure("first_layer_spectra", "Radial spatial-frequency energy of first-layer filters per strategy (section 7)")
 def first_layer_spectra(ctx: FigureContext) -> list[Path]:
-    with torch_threads(1):
-        layer = _robustness(ctx)["first_layer"]
+    units = ctx.results("trained-model")
+    spectra = {s: np.mean([u["first_layer"]["spectrum"] for u in us], 0) for s, us in by_strategy(units).items()}
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4))
-    none = np.asarray(layer["spectrum"]["none"])
-    for s, spec in layer["spectrum"].items():
-        spec = np.asarray(spec)
+    none = spectra["none"]
+    for s, spec in spectra.items():
         assert abs(spec.sum() - 1) < 1e-6, "spectra are normalized to total energy 1"
-        label = "vanilla" if s == "none" else s
-        ax.plot(np.arange(len(spec)), spec, marker="o", color=COLORS.get(s), label=label)
-        bx.plot(np.arange(len(spec)), spec / np.where(none > 0, none, np.nan), marker="o", color=COLORS.get(s), label=label)
-    ax.set_xlabel(f"radial frequency (cycles per {layer['spectrum_size']} px)")
-    ax.set_ylabel("share of filter energy")
-    bx.set_xlabel(ax.get_xlabel())
-    bx.set_ylabel("share relative to vanilla")
+        ax.plot(np.arange(len(spec)), spec, marker="o", color=COLORS.get(s), label=_label(s))
+        bx.plot(np.arange(len(spec)), spec / np.where(none > 0, none, np.nan), marker="o", color=COLORS.get(s),
+                label=_label(s))
+    ax.set(xlabel="radial frequency bin", ylabel="share of filter energy")
+    bx.set(xlabel=ax.get_xlabel(), ylabel="share relative to vanilla")
     for a in (ax, bx):
         a.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.suptitle("First-layer filter spectra; prediction: Mixup < CutMix at low frequency (relative to vanilla)")
-    return save_figure(fig, ctx.out_dir, "first_layer_spectra", data=layer, config={"quick": ctx.quick, "seed": ctx.seed})
-
-
-def _tasks(ctx: FigureContext) -> dict[str, Any]:
-    cached = cache.load(ctx.out_dir, "task_dependence", ctx.quick)
-    if cached is not None:
-        return cached
-    from msda_theory.probes.task_dependence import task_dependence_probe
-
-    p = presets.task(ctx.quick)
-    if ctx.quick:  # tiny: 2 seeds, 600 images, 8 epochs (a figure, not evidence)
-        return task_dependence_probe(replace(p.base, epochs=8), (0, 1), data=p.data, size=p.size, n_train=600,
-                                     n_test=600, task_params=p.task_params, task_seed=ctx.seed)
-    return task_dependence_probe(p.base, p.seeds, data=p.data, size=p.size, n_train=p.n_train, n_test=p.n_test,
-                                 task_params=p.task_params, task_seed=ctx.seed)
+    fig.suptitle(f"First-layer filter spectra ({units[0]['config_train']['model']}): {_title(units)}", fontsize=9)
+    return save_figure(fig, ctx.out_dir, "first_layer_spectra", data={"spectrum": spectra},
+                       config={"preset": ctx.experiment_preset})
 
 
 @figure("task_dependence", "Test accuracy per strategy on a local and a global synthetic task (claim 11)")
 def task_dependence(ctx: FigureContext) -> list[Path]:
-    with torch_threads(1):
-        res = _tasks(ctx)
+    res = ctx.results("task")[0]
     names = list(res["tasks"])
     strategies = list(res["tasks"][names[0]]["accuracy"])
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -127,20 +115,23 @@ def task_dependence(ctx: FigureContext) -> list[Path]:
     for k, s in enumerate(strategies):
         acc = [res["tasks"][n]["accuracy"][s] for n in names]
         mean = np.array([a["mean"] for a in acc])
-        half = np.array([(a["high"] - a["low"]) / 2 if a["high"] is not None and np.isfinite(a["high"]) else 0 for a in acc])
+        half = np.array([(a["high"] - a["low"]) / 2 if a["high"] is not None and np.isfinite(a["high"]) else 0
+                         for a in acc])
         assert np.all((mean >= 0) & (mean <= 1)), "accuracies must lie in [0, 1]"
         xs = np.arange(len(names)) + k * width
         ax.bar(xs, mean, width, yerr=half, capsize=3, color=COLORS.get(s), alpha=0.75, label=s)
-        per_seed = [res["tasks"][n].get("per_seed", {}).get(s, []) for n in names]
+        per_seed = [res["tasks"][n]["per_seed"][s] for n in names]
         for x, values in zip(xs, per_seed):  # the seeds themselves: a run stuck at chance shows as a dot at 0.5
             ax.plot(np.full(len(values), x), values, "k.", ms=5, zorder=3)
         data[s] = {"tasks": names, "mean": mean, "half_width": half, "per_seed": per_seed}
     ax.set_xticks(np.arange(len(names)) + width * (len(strategies) - 1) / 2)
     ax.set_xticklabels([f"{n} (predicted: {res['prediction'][n]})" for n in names])
     ax.set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
+    ax.set_title(f"digits backgrounds {res['size']}×{res['size']}, n_train = {res['n_train']}, n_test = "
+                 f"{res['n_test']}, {len(res['seeds'])} seeds", fontsize=9)
     ax.set_ylim(0.4, 1.0)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return save_figure(fig, ctx.out_dir, "task_dependence", data=data,
-                       config={"quick": ctx.quick, "seed": ctx.seed, "size": res["size"], "n_train": res["n_train"],
+                       config={"preset": ctx.experiment_preset, "size": res["size"], "n_train": res["n_train"],
                                "seeds": res["seeds"], "task_params": res["task_params"]})

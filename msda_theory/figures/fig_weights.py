@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import torch
 
 from msda_theory import masks
 from msda_theory.figures.registry import FigureContext, figure, save_figure

@@ -2,14 +2,16 @@
 
 A figure function ``f(ctx: FigureContext) -> list[Path]`` is registered with
 ``@figure(name, title)`` in a module ``msda_theory/figures/fig_*.py``; it
-computes its data through the package, draws headless and saves with
-``save_figure`` (PNG, PDF and a JSON of data and config beside them).
+computes analytic data (weights, masks) through the package, plots experiment
+results only from the results store (``ctx.results(name)``: the very results
+the checks judged), draws headless and saves with ``save_figure`` (PNG, PDF
+and a JSON of data and config beside them).
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,17 +20,32 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from msda_theory.io import write_json_atomic  # noqa: E402
 import torch  # noqa: E402
+
+from msda_theory.io import write_json_atomic  # noqa: E402
+from msda_theory.results import ResultStore  # noqa: E402
 
 
 @dataclass(frozen=True)
 class FigureContext:
-    """Where to write, how big to compute (quick: CI/tiny sizes), and the seed."""
+    """Where to write, how big to compute (quick: small analytic sizes), the seed, and which stored
+    experiment results to plot (``preset``; default tiny when quick, else evidence)."""
 
     out_dir: Path = Path("figures")
     quick: bool = True
     seed: int = 0
+    preset: str | None = None
+    store: ResultStore = field(default_factory=ResultStore)
+
+    @property
+    def experiment_preset(self) -> str:
+        return self.preset or ("tiny" if self.quick else "evidence")
+
+    def results(self, experiment: str) -> list[dict[str, Any]]:
+        """The stored data of every unit of ``experiment`` (computed and stored first if missing)."""
+        from msda_theory.experiments import collect
+
+        return collect(experiment, self.experiment_preset, store=self.store, seed=self.seed)
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A fresh generator seeded with seed + offset."""

@@ -78,6 +78,33 @@ def msda_regularizers(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, a_p
     return r1, r2
 
 
+def adversarial_loss_exact(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, eps: float) -> float:
+    """The exact ℓ2 adversarial logistic loss of a linear model (no input bounds):
+
+    max_{‖δ‖ ≤ ε} ℓ(θᵀ(x_i + δ), y_i) = log(1 + exp(−s_i θᵀx_i + ε ‖θ‖)),  s_i = 2 y_i − 1, averaged over i.
+    """
+    if not eps >= 0:
+        raise ValueError(f"eps must be >= 0, got {eps!r}")
+    theta = theta.to(torch.float64)
+    f = _check(theta, x, y) @ theta
+    sign = 2 * y.to(torch.float64) - 1
+    return float(torch.nn.functional.softplus(-sign * f + eps * theta.norm()).mean())
+
+
+def equal_radius(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, budget: float) -> float:
+    """The ε ≥ 0 at which the exact adversarial loss reaches ``budget`` (increasing in ε; bisection to 1e-10
+    relative); 0 if the clean loss already exceeds it."""
+    if adversarial_loss_exact(theta, x, y, 0.0) >= budget:
+        return 0.0
+    low, high = 0.0, 1.0
+    while adversarial_loss_exact(theta, x, y, high) < budget:
+        low, high = high, 2 * high
+    while high - low > 1e-10 * high:
+        mid = (low + high) / 2
+        low, high = (mid, high) if adversarial_loss_exact(theta, x, y, mid) < budget else (low, mid)
+    return (low + high) / 2
+
+
 def zhang_radius(theta: torch.Tensor, x: torch.Tensor, mean_shift: float) -> dict[str, float]:
     """ε = R c_x ā √d with R = min_i |cos(θ, x_i)|, c_x = min_i ‖x_i‖/√d, ā = E_D~[1 − λ]."""
     flat = x.flatten(1).to(torch.float64)
@@ -119,6 +146,10 @@ class BoundTerms:
     correct_share: float
     eps_typical: float
     margin_typical: float
+    l_adv_exact: float
+    margin_exact: float
+    eps_equal: float
+    median_norm: float
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -128,7 +159,9 @@ def bound_terms(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, a_p: torc
                 a_pq: torch.Tensor) -> BoundTerms:
     """L_msda2 = L_std + R1 + R2 versus L_adv2(ε) at Zhang's radius with ā = mean(a_p); margin = L_msda2 − L_adv2.
 
-    Also: margin_typical at ε_typ = median|cos(θ, x_i)| · median‖x_i‖ · ā, and ε_max solving L_adv2(ε) = L_msda2.
+    Also: the exact ℓ2 adversarial loss at Zhang's radius and its margin, the radius ε_equal at which the
+    exact adversarial loss reaches L_msda2, the median ‖x_i‖ (the scale of ε);
+    margin_typical at ε_typ = median|cos(θ, x_i)| · median‖x_i‖ · ā, and ε_max solving L_adv2(ε) = L_msda2.
     """
     theta = theta.to(torch.float64)
     l_std = standard_loss(theta, x, y)
@@ -141,8 +174,11 @@ def bound_terms(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, a_p: torc
     correct = float((((s > 0.5).to(torch.float64)) == y).to(torch.float64).mean())
     l_msda = l_std + r1 + r2
     typical = l_msda - adversarial_loss_2nd(theta, x, y, rad["eps_typical"])
+    exact = adversarial_loss_exact(theta, x, y, rad["eps"])
     return BoundTerms(l_std, r1, r2, l_msda, l_adv, rad["eps"], rad["R"], rad["c_x"], rad["mean_shift"],
-                      l_msda - l_adv, largest_radius(l_std, first, second, l_msda), correct, rad["eps_typical"], typical)
+                      l_msda - l_adv, largest_radius(l_std, first, second, l_msda), correct, rad["eps_typical"], typical,
+                      exact, l_msda - exact, equal_radius(theta, x, y, l_msda),
+                      float(x.flatten(1).to(torch.float64).norm(dim=1).median()))
 
 
 def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4), n_train: int | None = 2000,
@@ -157,18 +193,19 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
     """
     from msda_theory.probes.generalization import linear_generalization
     from msda_theory.probes.logistic import accuracy, binary_task, train_logistic
-    from msda_theory.probes.strategies import pixel_weights, sampler
+    from msda_theory import masks
+    from msda_theory.weights import strategy_weights
 
     task = binary_task(data, classes, n_train=n_train, n_test=n_test, root=root)
     size = tuple(task.x.shape[-2:])
-    weights = {s: pixel_weights(s, size, n_samples=gmix_samples, generator=torch.Generator().manual_seed(1))
+    weights = {s: strategy_weights(s, size, n_masks=gmix_samples, generator=torch.Generator().manual_seed(1))
                for s in strategies if s != "none"}
     out: dict[str, Any] = {"terms": {}, "classes": list(classes), "n_train": len(task.y), "n_test": len(task.y_test),
                            "epochs": epochs, "seeds": list(seeds)}
     thetas, train_acc, test_acc = {}, {}, {}
     for s in strategies:
         w = weights.get(s, weights.get("mixup"))
-        thetas[s] = [train_logistic(task.x, task.y, sampler(s), epochs=epochs,
+        thetas[s] = [train_logistic(task.x, task.y, masks.from_params(s), epochs=epochs,
                                     generator=torch.Generator().manual_seed(seed)) for seed in seeds]
         out["terms"][s] = [bound_terms(t, task.x, task.y, w.a_p, w.a_pq).as_dict() for t in thetas[s]]
         train_acc[s] = [accuracy(t, task.x, task.y) for t in thetas[s]]

@@ -25,15 +25,16 @@ those directions.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import torch
 
 from msda_theory.probes import tasks
-from msda_theory.probes.runs import train_runs
 from msda_theory.probes.stats import paired_difference, t_interval
-from msda_theory.probes.strategies import PAPER_STRATEGIES, pixel_weights
-from msda_theory.train import TrainConfig
+from msda_theory.masks import PAPER_FAMILIES
+from msda_theory.weights import strategy_weights
+from msda_theory.train import TrainConfig, fit
 
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
 PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
@@ -47,7 +48,7 @@ def distance_profile(a_pq: torch.Tensor, size: tuple[int, int]) -> list[float]:
     return [float(a_pq[dist == k].mean()) for k in range(int(dist.max()) + 1)]
 
 
-def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_STRATEGIES,
+def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_FAMILIES,
                           data: str = "fashion-mnist", size: int = 14, n_train: int = 2000, n_test: int = 1000,
                           task_params: dict[str, dict[str, float]] | None = None, root: str | None = None,
                           task_seed: int = 0) -> dict[str, Any]:
@@ -66,23 +67,31 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
                                 **params.get(name, {}))
         test = tasks.make_task(name, bg_test, n_test, generator=torch.Generator().manual_seed(task_seed + 2 * k + 1),
                                **params.get(name, {}))
-        key = ("synthetic", name, data, size, n_train, n_test, task_seed, tuple(sorted(params.get(name, {}).items())))
-        runs = train_runs(base, strategies, seeds, train_set=train, test_set=test, key=key)
-        acc = {s: [r.test_accuracy for r in rs] for s, rs in runs.items()}
+        finals = {s: [_final(replace(base, strategy=s, seed=seed, eval_train=True), train, test) for seed in seeds]
+                  for s in strategies}
+        acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
         result: dict[str, Any] = {
             "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
             "per_seed": acc,
-            "train_accuracy": {s: t_interval([r.train_accuracy for r in rs]).as_dict() for s, rs in runs.items()},
+            "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
+                               for s, fs in finals.items()},
+            "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
             "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
         }
         if "mixup" in acc and "cutmix" in acc:
             result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
         out["tasks"][name] = result
     grid = (size, size)
-    weights = {s: pixel_weights(s, grid, n_samples=20000, generator=torch.Generator().manual_seed(task_seed))
+    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
                for s in strategies}
     out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
     return out
+
+
+def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
+    """Train once with ``fit``; the last epoch's clean train / test accuracy and the training-loss curve."""
+    epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
+    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs]}
 
 
 def verdict(result: dict[str, Any]) -> str:

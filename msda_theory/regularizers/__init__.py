@@ -4,7 +4,6 @@
   moments) or the direct form (averages over draws of mask and partner);
 - ``taylor_scan``: the terms for the scaled perturbation x_i + t delta;
 - ``first_layer_r2``: R2 through the first layer's weights (section 7);
-- ``track_approximation``: L_msda versus L_std + R1 + R2 + R3 along training;
 - ``DataMoments``, ``data_moments``: mu, Sigma, C_i of the partner images.
 
 The pixel weights a, A come from ``msda_theory.weights`` (``strategy_weights``,
@@ -15,7 +14,6 @@ from msda_theory.regularizers.decompose import Decomposition, decompose
 from msda_theory.regularizers.first_layer_form import first_layer_matrix, first_layer_r2
 from msda_theory.regularizers.losses import LOSSES, GLMLoss, get_loss
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
-from msda_theory.regularizers.tracking import track_approximation
 from msda_theory.weights import MaskSet
 
 __all__ = [
@@ -31,5 +29,4 @@ __all__ = [
     "get_loss",
     "loglog_slope",
     "taylor_scan",
-    "track_approximation",
 ]

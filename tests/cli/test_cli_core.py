@@ -79,9 +79,9 @@ def test_bench_quick_reports_ratios_to_lerp(tmp_path, capsys):
 
 def test_check_writes_a_ledger_with_a_row_per_claim(tmp_path):
     ledger = tmp_path / "ledger.md"
-    assert main(["check", "--only", "1", "--out", str(ledger)]) == 0
+    assert main(["check", "--only", "1a", "--out", str(ledger), "--results", str(tmp_path / "results")]) == 0
     text = ledger.read_text()
-    assert "mode: **quick**" in text and "| 1 |" in text and "msda-theory check --only 1" in text
+    assert "mode: **quick**" in text and "| 1a |" in text and "msda-theory check --only 1a" in text
     assert any(v in text for v in ("**holds**", "**fails**", "**inconclusive**"))
 
 

@@ -6,7 +6,7 @@ import torch
 
 from msda_theory.masks import CutMix
 from msda_theory.probes import adversarial_bound as ab
-from msda_theory.probes.strategies import reweighted_moments
+from msda_theory.weights import mask_set_weights
 
 
 def _data(n=6, shape=(1, 1, 2), seed=0):
@@ -40,7 +40,7 @@ def test_msda_regularizers_equal_direct_form_over_a_finite_mask_set():
     # the averages over (i, r, M ~ D~) of (h' − y) θᵀδ and ½ h'' (θᵀδ)², δ = (1 − M) ⊙ (r − x_i): exactly.
     x, y, theta = _data(n=5, shape=(2, 3, 3), seed=1)
     mask, lam = CutMix(alpha=1.0).sample(7, (3, 3), generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    w = reweighted_moments(mask, lam)
+    w = mask_set_weights(mask, lam)
     r1, r2 = ab.msda_regularizers(theta, x, y, w.a_p, w.a_pq)
     laws = [(lam[k], mask[k]) for k in range(7)] + [(1 - lam[k], 1 - mask[k]) for k in range(7)]
     d1 = d2 = 0.0
@@ -70,7 +70,7 @@ def test_largest_radius_solves_the_inequality():
 def test_zhang_radius_and_bound_terms_are_consistent():
     x, y, theta = _data(n=8, shape=(1, 2, 2), seed=3)
     mask, lam = CutMix(alpha=1.0).sample(50, (2, 2), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    w = reweighted_moments(mask, lam)
+    w = mask_set_weights(mask, lam)
     terms = ab.bound_terms(theta, x, y, w.a_p, w.a_pq)
     assert terms.eps == pytest.approx(terms.R * terms.c_x * terms.mean_shift * 2.0)
     assert terms.margin == pytest.approx(terms.l_msda2 - terms.l_adv2)

@@ -32,3 +32,38 @@ def test_bad_inputs():
         t_interval([1.0, 2.0], 1.5)
     with pytest.raises(ValueError, match="equal lengths"):
         paired_difference([1.0], [1.0, 2.0])
+
+
+def test_bootstrap_matches_the_analytic_standard_error():
+    """iid Bernoulli(0.7) cells e[s, i] on S × N. Resampling rows and columns independently, the grid mean's
+    variance is the sum of a row part (σ²/N)/S, a column part (σ²/S)/N and an interaction part σ²/(S N):
+    se² ≈ 3 σ²/(S N) (the two-way bootstrap is conservative for iid cells, exact in the presence of seed and
+    image effects)."""
+    from msda_theory.probes.stats import bootstrap_difference
+
+    g = np.random.default_rng(1)
+    a = (g.random((20, 400)) < 0.7).astype(float)
+    res = bootstrap_difference(a, np.zeros_like(a), n_boot=800, generator=np.random.default_rng(2))
+    expected = math.sqrt(3 * 0.7 * 0.3 / a.size)
+    assert res["se"] == pytest.approx(expected, rel=0.15)  # SE of an SE from 800 replicates: 1/sqrt(2·800) ≈ 2.5%
+    assert res["p"] == 0.0 and res["mean"] == pytest.approx(a.mean())
+
+
+def test_holm_matches_its_definition():
+    from msda_theory.probes.stats import holm
+
+    out = holm({"a": 0.01, "b": 0.04, "c": 0.03})
+    assert out["a"]["p_holm"] == pytest.approx(0.03)
+    assert out["c"]["p_holm"] == pytest.approx(0.06) and out["b"]["p_holm"] == pytest.approx(0.06)
+    assert out["a"]["significant"] and not out["b"]["significant"]
+
+
+def test_minimum_detectable_effect_and_errors():
+    from msda_theory.probes.stats import bootstrap_difference, minimum_detectable_effect
+
+    assert minimum_detectable_effect(1.0, comparisons=1) == pytest.approx(1.959964 + 0.841621, rel=1e-5)
+    assert minimum_detectable_effect(1.0, comparisons=4) > minimum_detectable_effect(1.0, comparisons=1)
+    with pytest.raises(ValueError, match="equal non-empty"):
+        bootstrap_difference(np.zeros((2, 3)), np.zeros((3, 2)), generator=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_boot must be"):
+        bootstrap_difference(np.zeros((2, 3)), np.zeros((2, 3)), n_boot=10, generator=np.random.default_rng(0))

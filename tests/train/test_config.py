@@ -9,7 +9,7 @@ from msda_theory.train import STRATEGIES, TrainConfig
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"strategy": "mixupp"}, r"unknown strategy 'mixupp'; choose one of: none, mixup, cutmix, hmix, gmix, fmix"),
-    ({"model": "vgg"}, r"unknown model 'vgg'; choose one of: linear, mlp, cnn, resnet"),
+    ({"model": "vgg"}, r"unknown model 'vgg'; choose one of: linear, mlp, cnn, cnn-max, resnet"),
     ({"activation": "elu"}, r"unknown activation 'elu'; choose one of: relu, tanh, gelu, softplus"),
     ({"mode": "pixel"}, r"unknown mode 'pixel'; choose one of: batch, elem"),
     ({"pairing": "random"}, r"unknown pairing 'random'; choose one of: flip, perm"),

@@ -1,0 +1,56 @@
+"""Convergence gates of the training-based rows, fixed before any evidence run was measured.
+
+A row that compares trained models reads "inconclusive (not converged)" unless both hold:
+
+- overfit gate: the vanilla models reach clean train accuracy ≥ ``OVERFIT_MIN`` (0.98) on their
+  training subset at the last epoch, every seed (so there is something for MSDA to regularize);
+- plateau gate: for every strategy and seed the training loss has stopped falling: over the last
+  ``k = max(2, ⌈epochs / 5⌉)`` epochs against the k before them, as a share of the whole fall,
+      (mean(previous k) − mean(last k)) / (loss(epoch 1) − mean(last k)) ≤ ``PLATEAU_TOL`` (0.05).
+
+History: the plateau gate first divided by mean(previous k); the first measured vanilla curve (MLP,
+loss 1.49 → 0.02) showed that such a rule fails for any loss tending to 0 however flat its curve,
+so the denominator became the whole fall. This was changed before any evidence result was computed.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+OVERFIT_MIN = 0.98
+PLATEAU_TOL = 0.05
+
+
+def plateau(losses: Sequence[float]) -> float:
+    """Fall of the mean loss over the last k epochs against the k before them, as a share of the whole fall
+    loss(epoch 1) − mean(last k), k = max(2, ⌈E/5⌉); inf when there are fewer than 2k epochs."""
+    k = max(2, math.ceil(len(losses) / 5))
+    if len(losses) < 2 * k:
+        return math.inf
+    before, last = sum(losses[-2 * k:-k]) / k, sum(losses[-k:]) / k
+    total = losses[0] - last
+    return (before - last) / total if total > 0 else math.inf
+
+
+def training_gates(units: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Gate results for the stored trained-model units ``units[strategy][seed index]``."""
+    vanilla = [u["curve"]["clean_train_accuracy"][-1] for u in units.get("none", [])]
+    falls = {s: [plateau(u["curve"]["train_loss"]) for u in us] for s, us in units.items()}
+    overfit_ok = bool(vanilla) and min(vanilla) >= OVERFIT_MIN
+    plateau_ok = all(f <= PLATEAU_TOL for fs in falls.values() for f in fs)
+    return {"passed": overfit_ok and plateau_ok, "overfit": {"passed": overfit_ok, "vanilla_train_accuracy": vanilla,
+                                                            "min": OVERFIT_MIN},
+            "plateau": {"passed": plateau_ok, "relative_fall": falls, "max": PLATEAU_TOL}}
+
+
+def gates_text(gates: dict[str, Any]) -> str:
+    """One line: 'gates: overfit PASS (vanilla train acc 0.99-1.00 ≥ 0.98); plateau PASS (max fall 0.012 ≤ 0.05)'."""
+    acc = gates["overfit"]["vanilla_train_accuracy"]
+    falls = [f for fs in gates["plateau"]["relative_fall"].values() for f in fs]
+    acc_text = f"{min(acc):.3f}–{max(acc):.3f}" if acc else "n/a"
+    return (f"gates: overfit {'PASS' if gates['overfit']['passed'] else 'FAIL'} (vanilla clean train acc "
+            f"{acc_text}, needs ≥ {OVERFIT_MIN}); plateau {'PASS' if gates['plateau']['passed'] else 'FAIL'} "
+            f"(max relative loss fall over the last epochs {max(falls):.3f}, needs ≤ {PLATEAU_TOL})")
+
+
+__all__ = ["OVERFIT_MIN", "PLATEAU_TOL", "gates_text", "plateau", "training_gates"]

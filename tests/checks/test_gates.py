@@ -1,0 +1,27 @@
+"""The training gates: overfit (vanilla train accuracy) and plateau (share of the whole loss fall in the last epochs)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from msda_theory.experiments.gates import PLATEAU_TOL, plateau, training_gates
+
+
+def test_plateau_is_the_last_fall_as_a_share_of_the_whole_fall() -> None:
+    # 10 epochs, k = 2: previous two mean 0.25, last two mean 0.2, whole fall 1.2 − 0.2 = 1.0 → 0.05
+    losses = [1.2, 1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2]
+    assert plateau(losses) == pytest.approx((0.25 - 0.2) / 1.0)
+    assert plateau([1.0, 0.9, 0.8]) == math.inf  # too short to judge
+    assert plateau([1.0] * 10) == math.inf  # never fell: not converged either
+
+
+def test_gates_need_overfitting_vanilla_and_flat_losses() -> None:
+    flat = {"train_loss": [2.0, 1.0, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]}
+    falling = {"train_loss": [2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8, 0.6, 0.4, 0.2]}
+    unit = lambda acc, curve: {"curve": {**curve, "clean_train_accuracy": [acc]}}  # noqa: E731
+    assert training_gates({"none": [unit(0.99, flat)], "mixup": [unit(0.9, flat)]})["passed"]
+    assert not training_gates({"none": [unit(0.97, flat)], "mixup": [unit(0.9, flat)]})["passed"]
+    g = training_gates({"none": [unit(0.99, flat)], "mixup": [unit(0.9, falling)]})
+    assert g["overfit"]["passed"] and not g["plateau"]["passed"]
+    assert max(g["plateau"]["relative_fall"]["mixup"]) > PLATEAU_TOL
