@@ -4,20 +4,28 @@ Theory.md section 2. One function, ``mix``, applies any sampler (built-in or
 user-defined); ``MixAugment`` wraps it as a ``torch.nn.Module`` for a training
 loop and ``MixCollate`` as a ``DataLoader`` ``collate_fn``. The caller's
 tensors are never modified; the masks, ratios and partners used are returned.
+
+Devices and dtypes: masks are drawn on ``x.device`` in ``x.dtype`` and the
+label rows come out in ``x.dtype``; a generator on another device (a CUDA
+``torch.Generator``) draws there. Label rows must sum to 1 unless
+``multi_label=True`` (targets of a BCE loss: each entry in [0, 1]).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import default_collate
+from torch.utils.data import default_collate, get_worker_info
 
-from msda_theory.masks._base import MaskSampler
+from msda_theory.masks._base import MaskSampler, generator_device
 
 MODES = ("batch", "elem")
 PAIRINGS = ("flip", "perm")
+IMAGE_KEYS = ("image", "images", "img", "pixel_values", "x", "input", "inputs")
+LABEL_KEYS = ("label", "labels", "target", "targets", "y")
 
 
 @dataclass(frozen=True)
@@ -29,10 +37,12 @@ class MixRecord:
     partner: torch.Tensor
 
 
-def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float = 0.0) -> torch.Tensor:
+def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float = 0.0, *,
+                multi_label: bool = False) -> torch.Tensor:
     """Probability rows (B, K) from class indices (B,) or rows (B, K), then smoothing.
 
-    Smoothing: y <- (1 - eps) y + eps / K (each row still sums to 1).
+    Smoothing: y <- (1 - eps) y + eps / K (each row still sums to 1). Rows given must be
+    non-negative and sum to 1, or, with ``multi_label`` (BCE targets), lie in [0, 1] entrywise.
     """
     if not 0.0 <= label_smoothing < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
@@ -48,8 +58,7 @@ def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float
     elif y.ndim == 2 and y.is_floating_point():
         if num_classes is not None and y.shape[1] != num_classes:
             raise ValueError(f"label rows have {y.shape[1]} columns but num_classes is {num_classes}")
-        if y.numel() and ((y < 0).any() or not torch.allclose(y.sum(1), torch.ones_like(y[:, 0]), atol=1e-4)):
-            raise ValueError("label rows must be non-negative and sum to 1")
+        _check_rows(y, multi_label)
         rows = y
     else:
         raise ValueError(f"labels must be class indices (B,) or probability rows (B, K), got shape {tuple(y.shape)} and dtype {y.dtype}")
@@ -58,12 +67,24 @@ def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float
     return rows * (1.0 - label_smoothing) + label_smoothing / rows.shape[1]
 
 
+def _check_rows(y: torch.Tensor, multi_label: bool) -> None:
+    """Rows (B, K): entries in [0, 1] (multi-label), or non-negative rows summing to 1."""
+    if not y.numel():
+        return
+    if multi_label:
+        if (y < 0).any() or (y > 1).any() or y.isnan().any():
+            raise ValueError("multi-label rows must lie in [0, 1] entrywise")
+    elif (y < 0).any() or not torch.allclose(y.sum(1), torch.ones_like(y[:, 0]), atol=1e-4):
+        raise ValueError("label rows must be non-negative and sum to 1 (multi_label=True for BCE targets "
+                         "that need not)")
+
+
 def partners(batch: int, pairing: str, *, generator: torch.Generator | None = None) -> torch.Tensor:
     """Partner index j(i) for each i: B-1-i ('flip', like the official code) or a random permutation ('perm')."""
     if pairing == "flip":
         return torch.arange(batch - 1, -1, -1)
     if pairing == "perm":
-        return torch.randperm(batch, generator=generator)
+        return torch.randperm(batch, generator=generator, device=generator_device(generator))
     raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
 
 
@@ -103,6 +124,7 @@ def mix(
     mode: str = "batch",
     pairing: str = "flip",
     label_smoothing: float = 0.0,
+    multi_label: bool = False,
     generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, MixRecord]:
     """x~ = M * x + (1 - M) * x[j],  y~ = lam y + (1 - lam) y[j],  lam = mean(M).
@@ -114,13 +136,15 @@ def mix(
         mode: 'batch' draws one mask for the batch, 'elem' one mask per image.
         pairing: 'flip' pairs i with B-1-i; 'perm' with a random permutation.
         label_smoothing: eps applied to the rows before mixing.
-        generator: the source of all randomness (masks and permutation).
+        multi_label: rows are BCE targets in [0, 1] that need not sum to 1.
+        generator: the source of all randomness (masks and permutation), on any device.
 
     Returns:
-        (x_mixed (B, C, H, W), y_soft (B, K), MixRecord(mask, lam (B,), partner (B,))).
+        (x_mixed (B, C, H, W), y_soft (B, K) in x.dtype, MixRecord(mask (1 or B, H, W) on
+        x.device in x.dtype, lam (B,), partner (B,))).
     """
     _check_batch(x, y, mode)
-    rows = soft_labels(y, num_classes, label_smoothing).to(x.device)
+    rows = soft_labels(y, num_classes, label_smoothing, multi_label=multi_label).to(x.device, x.dtype)
     b, _, h, w = x.shape
     j = partners(b, pairing, generator=generator).to(x.device)
     n = 1 if mode == "batch" else b
@@ -149,53 +173,108 @@ class MixAugment(nn.Module):
         mode: str = "batch",
         pairing: str = "flip",
         label_smoothing: float = 0.0,
+        multi_label: bool = False,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.sampler, self.num_classes, self.mode, self.pairing = sampler, num_classes, mode, pairing
-        self.label_smoothing, self.generator = label_smoothing, generator
+        self.label_smoothing, self.multi_label, self.generator = label_smoothing, multi_label, generator
         self.last_record: MixRecord | None = None
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.training:
-            return x, soft_labels(y, self.num_classes, self.label_smoothing).to(x.device)
+            rows = soft_labels(y, self.num_classes, self.label_smoothing, multi_label=self.multi_label)
+            return x, rows.to(x.device, x.dtype)
         out, y_soft, self.last_record = mix(
             x, y, self.sampler, num_classes=self.num_classes, mode=self.mode, pairing=self.pairing,
-            label_smoothing=self.label_smoothing, generator=self.generator,
+            label_smoothing=self.label_smoothing, multi_label=self.multi_label, generator=self.generator,
         )
         return out, y_soft
 
 
-class MixCollate:
-    """A ``DataLoader`` collate_fn: stacks (image, label) pairs, then mixes the batch.
+def _find_key(batch: dict[str, Any], getter: str, defaults: tuple[str, ...], what: str) -> str:
+    """The key of ``what`` in a dict batch: ``getter`` itself, or (``"default"``) the first of ``defaults``
+    present, compared case-insensitively (torchvision's labels_getter convention)."""
+    if getter != "default":
+        if getter not in batch:
+            raise ValueError(f"the batch has no key {getter!r} for the {what}; its keys: {sorted(batch)}")
+        return getter
+    lower = {str(key).lower(): key for key in batch}
+    for name in defaults:
+        if name in lower:
+            return lower[name]
+    raise ValueError(f"no {what} key among {sorted(batch)}; name it with {what}_getter=KEY "
+                     f"(default looks for {', '.join(defaults)})")
 
-    Pass ``seed`` rather than a generator so that the object pickles to worker
-    processes; each instance draws from its own ``torch.Generator``.
+
+def stream_seed(seed: int, worker_seed: int | None) -> int:
+    """A 63-bit seed from ``SeedSequence([seed])`` (main process) or ``SeedSequence([seed, worker_seed])``."""
+    entropy = [seed] if worker_seed is None else [seed, worker_seed]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+class MixCollate:
+    """A ``DataLoader`` collate_fn: stacks the samples, then mixes the batch with ``mix``.
+
+    Samples are (image, label) pairs, or dicts: the images and labels are then found by
+    ``images_getter`` / ``labels_getter`` (a key, or ``"default"``: the first of ``IMAGE_KEYS`` /
+    ``LABEL_KEYS`` present) and the dict comes back with both replaced by the mixed ones.
+
+    Randomness: each process draws from its own ``torch.Generator``. In the main process
+    (``num_workers=0``) it is seeded with ``stream_seed(seed, None)`` once and continues over the
+    epochs. A worker seeds it with ``stream_seed(seed, info.seed)``, where ``info.seed`` (from
+    ``get_worker_info``) is the loader's per-epoch base seed + worker id: every worker of every
+    epoch has its own stream, and a loader seeded with ``generator=torch.Generator().manual_seed(s)``
+    (or under a seeded torch) reproduces the run. ``seed=None``: fresh entropy per process.
     """
 
     def __init__(self, sampler: MaskSampler, num_classes: int, *, mode: str = "batch", pairing: str = "flip",
-                 label_smoothing: float = 0.0, seed: int | None = None) -> None:
+                 label_smoothing: float = 0.0, multi_label: bool = False, seed: int | None = None,
+                 labels_getter: str = "default", images_getter: str = "default") -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if not isinstance(labels_getter, str) or not isinstance(images_getter, str):
+            raise ValueError(f"labels_getter and images_getter must be 'default' or a key, got {labels_getter!r} "
+                             f"and {images_getter!r}")
         self.sampler, self.num_classes, self.mode, self.pairing = sampler, num_classes, mode, pairing
-        self.label_smoothing, self.seed = label_smoothing, seed
+        self.label_smoothing, self.multi_label, self.seed = label_smoothing, multi_label, seed
+        self.labels_getter, self.images_getter = labels_getter, images_getter
         self._generator: torch.Generator | None = None
+        self._stream: int | None = None  # the worker seed the generator was started for (None: main process)
 
-    def __call__(self, batch: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._generator is None:
-            self._generator = torch.Generator()
+    def generator(self) -> torch.Generator:
+        """This process's stream, (re)started when the worker, or the epoch of a worker, changed."""
+        info = get_worker_info()
+        stream = None if info is None else int(info.seed)
+        if self._generator is None or stream != self._stream:
+            self._generator, self._stream = torch.Generator(), stream
             if self.seed is None:
                 self._generator.seed()
             else:
-                self._generator.manual_seed(self.seed)
-        x, y = default_collate(batch)
+                self._generator.manual_seed(stream_seed(self.seed, stream))
+        return self._generator
+
+    def __call__(self, batch: Sequence[Any]) -> Any:
+        collated = default_collate(batch)
+        x, y, rebuild = self._split(collated)
         out, y_soft, _ = mix(x, y, self.sampler, num_classes=self.num_classes, mode=self.mode, pairing=self.pairing,
-                             label_smoothing=self.label_smoothing, generator=self._generator)
-        return out, y_soft
+                             label_smoothing=self.label_smoothing, multi_label=self.multi_label,
+                             generator=self.generator())
+        return rebuild(out, y_soft)
+
+    def _split(self, collated: Any) -> tuple[torch.Tensor, torch.Tensor, Callable[[Any, Any], Any]]:
+        """(images, labels, rebuild) of a collated batch: a dict, or an (x, y) pair."""
+        if isinstance(collated, dict):
+            x_key = _find_key(collated, self.images_getter, IMAGE_KEYS, "images")
+            y_key = _find_key(collated, self.labels_getter, LABEL_KEYS, "labels")
+            return collated[x_key], collated[y_key], lambda out, ys: {**collated, x_key: out, y_key: ys}
+        if not isinstance(collated, (tuple, list)) or len(collated) != 2:
+            raise ValueError("MixCollate needs (image, label) samples or dicts of them")
+        return collated[0], collated[1], lambda out, ys: (out, ys)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_generator"] = None  # a worker starts its own stream from the seed
+        state["_generator"] = None  # a worker starts its own stream
         return state

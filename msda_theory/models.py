@@ -203,6 +203,7 @@ def from_factory(spec: str, **kwargs: object) -> nn.Module:
     model = factory(**kwargs)
     if not isinstance(model, nn.Module):
         raise ValueError(f"the model factory {spec!r} returned {type(model).__name__}, not a torch nn.Module")
+    model.msda_factory = None if kwargs else spec  # fit records it, so a checkpoint can rebuild the model
     return model
 
 

@@ -7,15 +7,24 @@ Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
 unwritable file), ``MemoryError`` and torch's failed allocations become one
 line on stderr and exit status 2, never a traceback; warnings are one line each
 (numeric RuntimeWarnings are dropped: results are validated instead).
+
+Messages of the library go through ``logging`` (logger ``msda_theory``): the
+command shows its INFO messages on stderr, and ``--quiet`` (before or after the
+subcommand) silences them and every progress bar; stdout (tables, JSON paths)
+is unchanged by it.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import pkgutil
 import sys
 import warnings
-from typing import Any, NoReturn, Sequence
+from typing import Any, Iterator, NoReturn, Sequence
+
+QUIET_HELP = "no progress bars and no info messages (errors and warnings still show)"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -34,10 +43,13 @@ def _commands() -> list[object]:
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every discovered subcommand."""
     parser = OneLineParser(prog="msda-theory", description="MSDA as a loss-function regularizer: masks, weights, checks.")
+    parser.add_argument("--quiet", "-q", action="store_true", help=QUIET_HELP)
+    quiet = argparse.ArgumentParser(add_help=False)  # the same flag after the subcommand, not overriding one before
+    quiet.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help=QUIET_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for module in _commands():
-        help_text = module.HELP.replace("%", "%%")  # argparse expands % in help strings
-        p = sub.add_parser(module.NAME, help=help_text, description=help_text)
+        help_text = module.HELP.replace("%", "%%")  # argparse expands % in help strings, not in descriptions
+        p = sub.add_parser(module.NAME, help=help_text, description=module.HELP, parents=[quiet])
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser
@@ -62,6 +74,22 @@ def _describe(err: BaseException) -> str:
     return _one_line(err) or type(err).__name__
 
 
+@contextlib.contextmanager
+def library_messages(quiet: bool) -> Iterator[None]:
+    """Show the ``msda_theory`` logger's INFO messages on stderr for the command (WARNING and up when quiet)."""
+    logger = logging.getLogger("msda_theory")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2."""
     args = build_parser().parse_args(argv)
@@ -72,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return  # numpy's floating-point warnings: results are validated instead (strict JSON, finite checks)
         print(f"{prefix}: warning: {_one_line(message)}", file=sys.stderr)
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), library_messages(args.quiet):
         warnings.showwarning = show
         try:
             return int(args.run(args) or 0)

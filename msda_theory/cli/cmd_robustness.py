@@ -1,7 +1,12 @@
 """``msda-theory robustness``: accuracy under FGSM or PGD at each eps for a trained run, with 95% CIs.
 
-Evaluates on the test split of the run's data set (the run's class selection
-applied), the first N images or a seeded subset; writes a JSON with
+The model is a run (``--checkpoint DIR``) or a user's own (``--model
+package.module:function [--model-weights FILE] --data NAME``; with
+``--checkpoint`` too, the run's weights are loaded into it);
+``--preprocessing MEAN,..:STD,..`` normalises the inputs the model sees while
+the attack stays in pixel space [0, 1]. Evaluates on the test split of the
+data set (a run's class selection applied), the first N images or a seeded
+subset, with a progress bar on a terminal (``--quiet``: none); writes a JSON with
 ``checkpoint``, ``config`` (the run's config), ``attack``, ``norm``, ``eps``,
 ``accuracy``, ``ci_low``, ``ci_high``, ``n`` and ``sanity`` (theory.md section 9, claim 9).
 """
@@ -17,6 +22,7 @@ from torch import nn
 
 from msda_theory.attacks import ATTACKS, NORMS, PRESETS, Preset, evaluate_robustness, get_preset
 from msda_theory.cli._common import generator_from_seed, output_file, write_json
+from msda_theory.cli._model_source import parse_preprocessing, user_model
 from msda_theory.train.fit import resolve_device
 
 NAME = "robustness"
@@ -25,8 +31,18 @@ SAMPLES = ("first", "random")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--checkpoint DIR [--preset P] [--attack A] [--norm N] [--eps LIST] [--n N] [--steps K] ... --json OUT."""
-    parser.add_argument("--checkpoint", required=True, help="run folder or checkpoint.pt written by training")
+    """--checkpoint DIR | --model SPEC [--model-weights F] --data D; [--preprocessing M:S] [--preset P] [--attack A] [--norm N] [--eps LIST] [--n N] [--steps K] ... --json OUT."""
+    parser.add_argument("--checkpoint", default=None, help="run folder or checkpoint.pt written by training")
+    parser.add_argument("--model", default=None, metavar="MODULE:FACTORY",
+                        help="a user's model, package.module:function returning an nn.Module (instead of or with "
+                             "--checkpoint)")
+    parser.add_argument("--model-weights", default=None, metavar="FILE",
+                        help="state dict (torch.save(model.state_dict())) or checkpoint.pt to load into --model")
+    parser.add_argument("--data", default=None, help="data set of the test split with --model (digits, fashion-mnist, "
+                                                     "cifar10, cifar100, npz:PATH)")
+    parser.add_argument("--root", default=None, help="folder of the --data files")
+    parser.add_argument("--preprocessing", default=None, metavar="MEAN,..:STD,..",
+                        help="per-channel normalisation the model applies to [0, 1] images, e.g. 0.5,0.5,0.5:0.25,0.25,0.25")
     parser.add_argument("--preset", default="standard", choices=tuple(PRESETS),
                         help="named evaluation giving the defaults of attack, eps, steps, restarts, n (default standard)")
     parser.add_argument("--attack", choices=ATTACKS, default=None, help="fgsm or pgd (default: the preset's)")
@@ -39,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-size", type=float, default=None, help="PGD step size (default 2.5 * eps / steps)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the subset and the PGD random starts")
     parser.add_argument("--batch-size", type=int, default=500, help="images per attack batch")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
     parser.add_argument("--json", required=True, help="output JSON file")
 
 
@@ -54,26 +70,56 @@ def parse_eps(text: str) -> list[float]:
     return eps
 
 
-def load_run(checkpoint: str) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
+def load_run(checkpoint: str, model: nn.Module | None = None,
+             data_name: str | None = None, root: str | None = None) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
     """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes.
 
-    The run's checksum is verified, and its data fingerprint against the data as they are now.
+    The run's checksum is verified, and its data fingerprint against the data as they are now. ``model``:
+    the module to load a user's (``custom:``) model into; ``data_name``: the test data of a run on a user's data.
     """
-    from msda_theory import data  # late: the data sets are only needed here
     from msda_theory.train.checkpoint import model_from_state, read_checkpoint
     from msda_theory.train.runfolder import verify_run_data
 
     state = read_checkpoint(checkpoint)
-    model, config = model_from_state(state, str(checkpoint))
-    verify_run_data(state, config, str(checkpoint))
-    test = data.load(config.data, root=config.root, split="test")
-    x, y = test.x, test.y
+    model, config = model_from_state(state, str(checkpoint), model=model)
+    if config.data.startswith("custom:") and data_name is None:
+        raise ValueError(f"{checkpoint} was trained on a user's data set ({config.data}): name the test data "
+                         "with --data")
+    if data_name is not None:
+        x, y = test_split(data_name, root)
+    else:
+        verify_run_data(state, config, str(checkpoint))
+        x, y = test_split(config.data, config.root)
     classes = getattr(config, "classes", None)
     if classes is not None:
         from msda_theory.train.task import select_classes
 
         x, y = select_classes(x, y, tuple(classes))
     return model, config, x, y
+
+
+def test_split(name: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, y) of the test split of data set ``name``."""
+    from msda_theory import data  # late: the data sets are only needed here
+
+    test = data.load(name, root=root, split="test")
+    return test.x, test.y
+
+
+def load_source(args: argparse.Namespace) -> tuple[nn.Module, dict[str, Any] | None, torch.Tensor, torch.Tensor]:
+    """(model, the run's config dict or None, x_test, y_test) from --checkpoint and/or --model."""
+    if args.checkpoint is None and args.model is None:
+        raise ValueError("name the model: --checkpoint DIR or --model package.module:function")
+    if args.model_weights is not None and (args.model is None or args.checkpoint is not None):
+        raise ValueError("--model-weights goes with --model (without --checkpoint, whose weights are used)")
+    user = None if args.model is None else user_model(args.model, args.model_weights)
+    if args.checkpoint is not None:
+        model, config, x, y = load_run(args.checkpoint, user, args.data, args.root)
+        return model, config_dict(config), x, y
+    if args.data is None:
+        raise ValueError("--model needs --data, the data set whose test split is attacked")
+    assert user is not None
+    return (user, None, *test_split(args.data, args.root))
 
 
 def choose_samples(x: torch.Tensor, y: torch.Tensor, n: int | None, sample: str,
@@ -106,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     output_file(args.json)
     eps = parse_eps(args.eps) if args.eps is not None else list(preset.eps(args.norm))
-    model, config, x, y = load_run(args.checkpoint)
+    preprocessing = parse_preprocessing(args.preprocessing)
+    model, config, x, y = load_source(args)
     generator = generator_from_seed(args.seed)
     n = args.n if args.n is not None else (None if preset.n is None else min(preset.n, len(y)))
     x, y = choose_samples(x, y, n, args.sample, generator)
@@ -114,10 +161,16 @@ def run(args: argparse.Namespace) -> int:
         model.to(device), x, y, eps, attack=args.attack or preset.attack, norm=args.norm,
         steps=pgd_steps(args.steps, preset),
         step_size=args.step_size, restarts=args.restarts if args.restarts is not None else preset.restarts,
-        batch_size=args.batch_size, generator=generator,
+        batch_size=args.batch_size, preprocessing=preprocessing,
+        progress=False if getattr(args, "quiet", False) else None,  # None: a bar on a terminal only
+        generator=generator,
     )
-    payload = {"checkpoint": str(args.checkpoint), "config": config_dict(config), "preset": preset.name,
+    payload = {"checkpoint": args.checkpoint and str(args.checkpoint), "config": config, "preset": preset.name,
                "seed": args.seed, "sample": args.sample, **result}
+    if args.model is not None:
+        payload.update(model=args.model, model_weights=args.model_weights, data=args.data)
+    if preprocessing is not None:
+        payload["preprocessing"] = {"mean": preprocessing[0], "std": preprocessing[1]}
     write_json(args.json, payload)
     print(f"{payload['attack']} {payload['norm']}, n = {payload['n']}")
     for e, a, lo, hi in zip(result["eps"], result["accuracy"], result["ci_low"], result["ci_high"]):

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     backend = connect_backend(args.backend, args.scheduler)
     result = run_sweep(base, args.strategies, list(args.seeds), out_dir=out, datasets=args.data,
-                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun)
+                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun,
+                       progress=not args.quiet)
     print(markdown_table(result["rows"]), end="")
     print(f"ran {len(result['ran'])} job(s), reran {len(result['rerun'])} of another config or data, "
           f"skipped {len(result['skipped'])} finished; wrote {out}/results.json and {out}/results.md")

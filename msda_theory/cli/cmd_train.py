@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     out = output_folder(args.out)
     apply_threads(args.threads)
-    result = fit(config, out, resume=args.resume, overwrite=args.overwrite, progress=not args.no_progress)
+    result = fit(config, out, resume=args.resume, overwrite=args.overwrite, progress=not (args.no_progress or args.quiet))
     for r in result.metrics["epochs"]:
         print(f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, test loss {_fmt(r['test_loss'])}, "
               f"test accuracy {_fmt(r['test_accuracy'])} ({r['seconds']:.1f} s)")

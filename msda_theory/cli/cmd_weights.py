@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     check_allocation(estimated_bytes(size), f"--size {size[0]}x{size[1]}")
     output_file(args.json)
     result = pair_weights(sampler, size, method=args.method, n_samples=args.samples,
-                          generator=generator_from_seed(args.seed), progress=sys.stderr.isatty())
+                          generator=generator_from_seed(args.seed),
+                          progress=sys.stderr.isatty() and not args.quiet)
     payload = {"strategy": sampler.name, "params": sampler.params, "size": list(size), "method": args.method,
                "a_p": result.a_p.tolist()}
     if args.method == "mc":

@@ -71,8 +71,11 @@ def check_counts(n_images: int, n_labels: int, source: str) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class Dataset(torch.utils.data.Dataset):
     """Images ``x`` (N, C, H, W) float32 in [0, 1] with labels ``y`` (N,) int64.
+
+    A map-style ``torch.utils.data.Dataset``: ``ds[i]`` is ``(x[i] (C, H, W), y[i] ())``, so
+    ``DataLoader(ds, batch_size=B)`` gives (B, C, H, W) and (B,) batches; ``.x`` and ``.y`` stay the tensors.
 
     Attributes:
         x: images, (N, C, H, W), float32, values in [0, 1].
@@ -109,6 +112,10 @@ class Dataset:
     def __len__(self) -> int:
         """Number of samples N."""
         return len(self.y)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sample ``index``: (image (C, H, W) float32, label () int64)."""
+        return self.x[index], self.y[index]
 
     def __repr__(self) -> str:
         shape = tuple(self.x.shape[1:])

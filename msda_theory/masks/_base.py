@@ -66,19 +66,29 @@ def check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
+def generator_device(generator: torch.Generator | None) -> torch.device:
+    """Where ``generator`` draws: its own device (a CUDA generator on its GPU), the CPU for None (the global one)."""
+    return torch.device("cpu") if generator is None else generator.device
+
+
+def draw_uniform(*shape: int, generator: torch.Generator | None) -> torch.Tensor:
+    """u ~ U[0, 1) of ``shape``, float64, drawn on the generator's device and returned on the CPU."""
+    return torch.rand(*shape, generator=generator, device=generator_device(generator), dtype=torch.float64).cpu()
+
+
 def draw_beta(n: int, alpha: float, *, generator: torch.Generator | None) -> torch.Tensor:
     """lam0 ~ Beta(alpha, alpha), shape (n,), float64, by inverting the Beta CDF.
 
     Inversion keeps the randomness in the caller's torch generator (torch's own
     Beta sampler does not take one): lam0 = I^{-1}_{alpha,alpha}(u), u ~ U[0, 1).
     """
-    u = torch.rand(n, generator=generator, dtype=torch.float64)
+    u = draw_uniform(n, generator=generator)
     return torch.from_numpy(betaincinv(alpha, alpha, u.numpy()))
 
 
 def draw_positions(n: int, length: int, *, generator: torch.Generator | None) -> torch.Tensor:
     """Centres uniform over pixel positions 0..length-1, shape (n,), int64."""
-    return torch.randint(length, (n,), generator=generator)
+    return torch.randint(length, (n,), generator=generator, device=generator_device(generator)).cpu()
 
 
 def positions(u: np.ndarray, length: int) -> np.ndarray:
@@ -124,7 +134,7 @@ class BetaMaskFamily:
         feeds ``geometry`` (box or bump centres), so a call costs few tensor operations.
         """
         n, size = check_count(n), check_size(size)
-        u = torch.rand(n, 1 + self.uniforms, generator=generator, dtype=torch.float64).numpy()
+        u = draw_uniform(n, 1 + self.uniforms, generator=generator).numpy()
         lam0 = betaincinv(self.alpha, self.alpha, u[:, 0])
         mask = self.geometry(lam0, size, u[:, 1:], generator=generator, device=device, dtype=dtype)
         return finish(mask, device, dtype)
@@ -140,7 +150,7 @@ class BetaMaskFamily:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Masks (n, H, W) for given drawn ratios lam0 (n,), and lam = mean(mask) (n,)."""
         lam0 = lam0.detach().to(device="cpu", dtype=torch.float64).numpy()
-        u = torch.rand(lam0.shape[0], self.uniforms, generator=generator, dtype=torch.float64).numpy()
+        u = draw_uniform(lam0.shape[0], self.uniforms, generator=generator).numpy()
         mask = self.geometry(lam0, check_size(size), u, generator=generator, device=device, dtype=dtype)
         return finish(mask, device, dtype)
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import torch
 
-from msda_theory.masks._base import MaskSampler, Size, check_count, check_size
+from msda_theory.masks._base import MaskSampler, Size, check_count, check_size, draw_uniform, generator_device
 
 
 def _check_law(law: object) -> MaskSampler:
@@ -55,8 +55,9 @@ class RandomChoice:
                dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
         """n masks (n, H, W): law k ~ Categorical(p) per mask, then that law's draw; lam = mean(mask) (n,)."""
         n, (h, w) = check_count(n), check_size(size)
-        probs = torch.tensor(self.p, dtype=torch.float64)
-        which = torch.multinomial(probs, n, replacement=True, generator=generator) if n else torch.zeros(0, dtype=torch.long)
+        probs = torch.tensor(self.p, dtype=torch.float64, device=generator_device(generator))
+        which = (torch.multinomial(probs, n, replacement=True, generator=generator).cpu() if n
+                 else torch.zeros(0, dtype=torch.long))
         mask = torch.empty(n, h, w, device=device, dtype=dtype)
         for k, law in enumerate(self.laws):
             rows = (which == k).nonzero().flatten()
@@ -85,7 +86,7 @@ class Apply:
                dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
         """n masks (n, H, W): the law's draw where u < prob (u ~ U[0, 1) per mask), else ones."""
         n, size = check_count(n), check_size(size)
-        applied = (torch.rand(n, generator=generator, dtype=torch.float64) < self.prob).nonzero().flatten()
+        applied = (draw_uniform(n, generator=generator) < self.prob).nonzero().flatten()
         mask = torch.ones(n, *size, device=device, dtype=dtype)
         if len(applied):
             part, _ = self.law.sample(len(applied), size, generator=generator, device=device, dtype=dtype)

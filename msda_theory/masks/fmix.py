@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size
+from msda_theory.masks._base import BetaMaskFamily, Size, generator_device
 
 
 def check_decay_power(decay_power: float) -> float:
@@ -32,8 +32,9 @@ def low_frequency_images(n: int, size: Size, decay_power: float, *, generator: t
     fx = torch.fft.rfftfreq(w, dtype=torch.float64)[None, :]
     freq = torch.sqrt(fy**2 + fx**2)  # (H, W//2 + 1)
     scale = 1.0 / freq.clamp_min(1.0 / max(h, w)) ** decay_power
-    re = torch.randn(n, *freq.shape, generator=generator, dtype=torch.float64)
-    im = torch.randn(n, *freq.shape, generator=generator, dtype=torch.float64)
+    where = generator_device(generator)  # a CUDA generator draws on its GPU; the spectrum is built on the CPU
+    re = torch.randn(n, *freq.shape, generator=generator, device=where, dtype=torch.float64).cpu()
+    im = torch.randn(n, *freq.shape, generator=generator, device=where, dtype=torch.float64).cpu()
     return torch.fft.irfft2(torch.complex(re, im) * scale, s=(h, w))
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
+from msda_theory.data.items import read_all
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import anchor_terms, as_rows
@@ -121,16 +122,31 @@ def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor
     return {k: torch.cat(v, dim=0 if k in ("z", "e", "l_std") else -1) for k, v in parts.items()}
 
 
-def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: MaskSampler, *, loss: str = "ce",
+def anchors(model: Any, x: Any, y: Tensor | None) -> tuple[Tensor, Tensor]:
+    """(x, y) as given (tensors), or read from a DataLoader / map-style Dataset of (x, y) pairs (``y`` None)
+    and cast to the dtype of the model's first floating parameter (float64 for a float64 model)."""
+    if isinstance(x, Tensor):
+        return x, y  # type: ignore[return-value]  (check_inputs validates y)
+    if y is not None:
+        raise ValueError("y goes with tensors x; a DataLoader or Dataset brings its own labels (pass y=None)")
+    xs, ys = read_all(x, "the decomposition's data")
+    dtype = next((p.dtype for p in getattr(model, "parameters", lambda: [])() if p.is_floating_point()), xs.dtype)
+    return xs.to(dtype), ys
+
+
+def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sampler: MaskSampler, *,
+              loss: str = "ce",
               weights: str = "exact", estimator: str = "moment", n_masks: int | str = 64,
               partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
               batch_size: int = 2048, per_sample: bool = False, memory_budget: int = DEFAULT_BUDGET,
-              generator: torch.Generator | None = None) -> Decomposition:
+              progress: bool = False, generator: torch.Generator | None = None) -> Decomposition:
     """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
 
     Args:
         model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce); eval mode.
         x: anchors (n, C, H, W); y: class indices (n,) or label rows (n, K) (targets (n,) for bce).
+            Or x a DataLoader / map-style Dataset of (image, class) pairs with y None: every
+            sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
         loss: 'ce', 'bce' or 'mse' (section 1).
         weights: 'exact' or 'mc' ('mc': ``weight_samples`` masks; moment estimator only).
@@ -142,6 +158,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
         per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
         memory_budget: bytes the evaluation batch may use (default 2 GiB); the data are processed in
             chunks of anchors x draws that fit it, so peak memory grows with neither n nor n_masks.
+        progress: a tqdm bar over those chunks.
         generator: the source of every draw.
 
     Cost (direct estimator), per draw: one forward pass at x_i + delta (the loss), and one
@@ -152,6 +169,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
     Returns:
         A ``Decomposition``; remainder = l_msda - l_std - r1 - r2 - r3.
     """
+    x, y = anchors(model, x, y)
     check_inputs(model, x, y, sampler, reference)
     check_options(sampler, estimator, weights, n_masks, partners, batch_size)
     if isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget < 1:
@@ -166,7 +184,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: 
         exact = n_masks == "all" and partners == "all"
         stats, l_std_i = streamed_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
                                         derivatives=estimator == "direct", evaluations=evaluations,
-                                        generator=generator)
+                                        generator=generator, progress=progress)
         l_msda, l_msda_se, l_msda_i = stats["loss"].summary(exact=exact)
         if estimator == "direct":
             terms, per = _direct_terms(stats, exact)

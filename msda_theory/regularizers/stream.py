@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from msda_theory.regularizers.derivatives import anchor_terms
 from msda_theory.regularizers.direct import draw, unit_values
@@ -76,15 +77,18 @@ class AnchorStats:
 
 def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, reference: Tensor,
                    sampler: Any, *, n_masks: int | str, partners: str, derivatives: bool, evaluations: int,
-                   generator: torch.Generator | None) -> tuple[dict[str, AnchorStats], Tensor]:
+                   generator: torch.Generator | None,
+                   progress: bool = False) -> tuple[dict[str, AnchorStats], Tensor]:
     """Per-anchor statistics of the unit values ('loss' and, with ``derivatives``, 'first', 'second_gn',
-    'second_h', 'remainder' = loss - l_std - first - second_gn - second_h), and l_std per anchor (n,)."""
+    'second_h', 'remainder' = loss - l_std - first - second_gn - second_h), and l_std per anchor (n,).
+    ``progress``: a tqdm bar over the chunks of anchors."""
     units = sampler.masks.shape[0] if n_masks == "all" else n_masks
     per_anchor = units * (2 if n_masks == "all" else 1) * (reference.shape[0] if partners == "all" else 1)
     chunk = max(1, evaluations // per_anchor)
     parts: dict[str, list[tuple[Tensor, Tensor]]] = {}
     l_std = []
-    for start in range(0, x.shape[0], chunk):
+    for start in tqdm(range(0, x.shape[0], chunk), desc="decompose (anchor chunks)", disable=not progress,
+                      leave=False):
         # A copy, not a view: forward-mode AD gives a tangent the primal's layout, and a view's
         # storage offset into a large data set made each tangent allocate up to that offset (7 GB seen).
         xs, ys = x[start:start + chunk].clone(), y[start:start + chunk]

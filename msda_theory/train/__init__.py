@@ -1,11 +1,13 @@
 """Training with mixed sample data augmentation (theory.md sections 2 and 8-9).
 
 - ``TrainConfig``: the frozen, flat configuration of a run (written as JSON beside results).
-- ``fit(config, out_dir, *, resume, progress, train_set, test_set, callback) -> RunResult``:
+- ``fit(config, out_dir, *, model, train_data, test_data, resume, progress, callback) -> RunResult``:
   trains with per-epoch atomic ``checkpoint.pt`` + ``metrics.json``; resumable; the
-  same seed gives the same metrics on CPU.
-- ``load_checkpoint(path) -> (model, config)``, ``evaluate(model, x, y) -> {loss, accuracy}``.
-- ``run_sweep``: strategies x seeds (x data sets) through joblib, with a results table.
+  same seed gives the same metrics on CPU. ``model``: a user's nn.Module, a callable
+  building one, or ``"package.module:function"``; ``train_data``/``test_data``: a user's
+  map-style Dataset (read once) or DataLoader (streamed); the config records them by name.
+- ``load_checkpoint(path, *, model=None) -> (model, config)``, ``evaluate(model, x, y) -> {loss, accuracy}``.
+- ``run_sweep``: strategies x seeds (x data sets, or a user's model and data) through joblib, with a results table.
 - ``epoch_cost``: per-epoch training time of each strategy relative to Mixup (claim 12).
 """
 from msda_theory.train.checkpoint import is_finished, load_checkpoint, read_checkpoint, read_metrics

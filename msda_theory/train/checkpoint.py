@@ -33,7 +33,8 @@ from msda_theory.io import (
     AllocationError, check_allocation, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
 )
 from msda_theory.models import build
-from msda_theory.train.config import TrainConfig
+from msda_theory.train.config import CUSTOM, FACTORY, TrainConfig
+from msda_theory.train.origin import make_model
 
 CHECKPOINT = "checkpoint.pt"
 CHECKSUM = "checkpoint.sha256"
@@ -139,8 +140,23 @@ def _build_within_cap(config: TrainConfig, in_shape: tuple[int, int, int], outpu
     return build(config.model, in_shape, outputs, activation=config.activation)
 
 
-def model_from_state(state: dict[str, Any], source: str = "checkpoint") -> tuple[nn.Module, TrainConfig]:
-    """Rebuild the model of a checkpoint dict (CPU, eval mode) and its config; errors name ``source``."""
+def _rebuild(config: TrainConfig, in_shape: tuple[int, int, int], outputs: int, model: nn.Module | None) -> nn.Module:
+    """The module to load weights into: the caller's, a factory's (``factory:`` in the config) or a built-in one."""
+    if model is not None:
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model must be an nn.Module, got {type(model).__name__}")
+        return model
+    if config.model.startswith((CUSTOM, FACTORY)):
+        return make_model(config, in_shape, outputs)  # factory: rebuilt; custom: a ValueError asking for model=
+    return _build_within_cap(config, in_shape, outputs)
+
+
+def model_from_state(state: dict[str, Any], source: str = "checkpoint", *,
+                     model: nn.Module | None = None) -> tuple[nn.Module, TrainConfig]:
+    """Rebuild the model of a checkpoint dict (CPU, eval mode) and its config; errors name ``source``.
+
+    ``model``: a module to load the weights into (needed for a ``custom:`` model; a factory model is rebuilt).
+    """
     try:
         if not isinstance(state.get("config"), dict):
             raise ValueError("its config entry is not a dict")
@@ -148,19 +164,23 @@ def model_from_state(state: dict[str, Any], source: str = "checkpoint") -> tuple
         in_shape, outputs = _task_shape(state.get("task"))
         if math.prod(in_shape) > 2**40:
             raise ValueError(f"its task has an absurd in_shape {in_shape}")
-        model = _build_within_cap(config, in_shape, outputs)
-        model.load_state_dict(state["model"])
+        module = _rebuild(config, in_shape, outputs, model)
+        module.load_state_dict(state["model"])
     except AllocationError:
         raise
     except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as err:
         reason = " ".join(str(err).split())[:300]
         raise ValueError(f"cannot rebuild the model of {source}: {reason}") from None
-    return model.eval(), config
+    return module.eval(), config
 
 
-def load_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, TrainConfig]:
-    """The trained model (CPU, eval mode) and config stored in a run folder or ``checkpoint.pt``."""
-    return model_from_state(read_checkpoint(path), str(checkpoint_path(path)))
+def load_checkpoint(path: str | os.PathLike, *, model: nn.Module | None = None) -> tuple[nn.Module, TrainConfig]:
+    """The trained model (CPU, eval mode) and config stored in a run folder or ``checkpoint.pt``.
+
+    A user's model (config ``model`` = ``custom:<class>``) is loaded into ``model``, which the caller builds;
+    a ``factory:`` model is rebuilt by its factory.
+    """
+    return model_from_state(read_checkpoint(path), str(checkpoint_path(path)), model=model)
 
 
 __all__ = [

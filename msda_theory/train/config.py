@@ -17,6 +17,10 @@ from msda_theory.models import ACTIVATIONS, MODELS
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("cosine", "constant")
+CUSTOM = "custom:"
+"""Prefix of ``model`` / ``data`` when ``fit`` was given a user's object: ``custom:<class name>``."""
+FACTORY = "factory:"
+"""Prefix of ``model`` for a model built by ``models.from_factory``: ``factory:package.module:function``."""
 MAX_LR = 1e3
 """The largest learning rate accepted: far above any useful one, far below float32 overflow in the update."""
 
@@ -43,7 +47,8 @@ class TrainConfig:
 
     data: str = field(default="digits", metadata=_help("data set name: digits, fashion-mnist, cifar10, cifar100, npz:PATH"))
     root: str | None = field(default=None, metadata=_help("folder holding the data set files (cifar: required)"))
-    model: str = field(default="cnn", metadata=_help(f"architecture: one of {', '.join(MODELS)}"))
+    model: str = field(default="cnn", metadata=_help(f"architecture: one of {', '.join(MODELS)}, or "
+                                                     "factory:package.module:function"))
     activation: str = field(default="relu", metadata=_help(f"activation: one of {', '.join(ACTIVATIONS)}"))
     strategy: str = field(default="none", metadata=_help(f"mixing strategy: one of {', '.join(masks.strategies())}"))
     alpha: float = field(default=1.0, metadata=_help("Beta(alpha, alpha) parameter of the mixing ratio"))
@@ -66,7 +71,7 @@ class TrainConfig:
     classes: tuple[int, ...] | None = field(default=None, metadata=_help("keep only these classes, relabelled 0..k-1 in this order"))
     binary: bool = field(default=False, metadata=_help("two classes, one logit, BCE-with-logits on the mixed label"))
     eval_train: bool = field(default=False, metadata=_help("also evaluate on the clean training set after each epoch"))
-    device: str = field(default="cpu", metadata=_help("cpu, cuda or cuda:N"))
+    device: str = field(default="cpu", metadata=_help("cpu, cuda, cuda:N or mps (Apple GPUs)"))
 
     def __post_init__(self) -> None:
         if self.classes is not None and not isinstance(self.classes, tuple):
@@ -109,7 +114,8 @@ def _one_of(name: str, value: Any, choices: tuple[str, ...]) -> None:
 def _check_choices(c: TrainConfig) -> None:
     if not isinstance(c.data, str) or not c.data:
         raise ValueError(f"data must be a non-empty data set name, got {c.data!r}")
-    _one_of("model", c.model, MODELS)
+    if not _user_model(c.model):
+        _one_of("model", c.model, MODELS)
     _one_of("activation", c.activation, tuple(ACTIVATIONS))
     _one_of("strategy", c.strategy, masks.strategies())
     _one_of("mode", c.mode, MODES)
@@ -117,8 +123,18 @@ def _check_choices(c: TrainConfig) -> None:
     _one_of("optimizer", c.optimizer, OPTIMIZERS)
     _one_of("schedule", c.schedule, SCHEDULES)
     device = c.device
-    if not (device in ("cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())):
-        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if not (device in ("cpu", "cuda", "mps") or (device.startswith("cuda:") and device[5:].isdigit())):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}")
+
+
+def _user_model(name: Any) -> bool:
+    """``custom:<name>`` (a user's nn.Module) or ``factory:package.module:function`` (rebuilt by models.from_factory)."""
+    if not isinstance(name, str):
+        return False
+    if name.startswith(CUSTOM):
+        return bool(name[len(CUSTOM):])
+    module, sep, function = name[len(FACTORY):].partition(":")
+    return name.startswith(FACTORY) and bool(module) and bool(sep) and function.isidentifier()
 
 
 def _is_int(value: Any) -> bool:
@@ -157,4 +173,4 @@ def _check_task(c: TrainConfig) -> None:
         raise ValueError(f"binary needs exactly two classes, got classes={c.classes!r}")
 
 
-__all__ = ["MAX_LR", "OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)
+__all__ = ["CUSTOM", "FACTORY", "MAX_LR", "OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)

@@ -13,6 +13,7 @@ only to rounding).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,16 +25,17 @@ import torch
 from torch import nn
 
 from msda_theory.io import dumps
-from msda_theory.models import build
 from msda_theory.train.checkpoint import (
     CHECKPOINT, CHECKSUM, FORMAT, METRICS, read_checkpoint, read_metrics, write_checkpoint, write_json_atomic,
 )
 from msda_theory.train.config import TrainConfig
-from msda_theory.train.loop import evaluate, make_optimizer, train_epoch
+from msda_theory.train.loop import evaluate_split, make_optimizer, train_epoch
+from msda_theory.train.origin import ModelSource, describe, make_model
 from msda_theory.train.runfolder import RunMismatchError, check_fingerprint, data_fingerprint, run_lock
 from msda_theory.train.task import Task, prepare_task
 
 EpochCallback = Callable[[int, nn.Module, dict[str, Any]], None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,27 +59,31 @@ def stream_seeds(seed: int) -> tuple[int, int, int]:
 
 
 def resolve_device(name: str) -> torch.device:
-    """``torch.device(name)``, refusing CUDA where it is unavailable."""
+    """``torch.device(name)``, refusing CUDA or MPS where it is unavailable."""
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise ValueError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but CUDA is not available")
+    if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ValueError(f"device {name!r} requested but MPS is not available (Apple GPUs only)")
     return device
 
 
-def init_model(config: TrainConfig, task: Task) -> nn.Module:
-    """The config's model with weights drawn under a forked global generator seeded by the init stream."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(stream_seeds(config.seed)[0])
-        return build(config.model, task.in_shape, task.outputs, activation=config.activation)
+def init_model(config: TrainConfig, task: Task, model: ModelSource = None) -> nn.Module:
+    """The run's model (see ``origin.make_model``); built ones draw their weights from the init stream."""
+    return make_model(config, task.in_shape, task.outputs, model, seed=stream_seeds(config.seed)[0])
 
 
-def _task_info(task: Task, in_memory: bool) -> dict[str, Any]:
+def _task_info(task: Task, source: str) -> dict[str, Any]:
     return {"in_shape": list(task.in_shape), "num_classes": task.num_classes, "outputs": task.outputs,
-            "n_train": len(task.y_train), "n_test": None if task.y_test is None else len(task.y_test),
-            "source": "in-memory" if in_memory else "loaded"}
+            "n_train": task.n_train, "n_test": task.n_test, "source": source}
+
+
+def _source(task: Task, given: bool) -> str:
+    """'loaded' (config.data), 'in-memory' (the caller's tensors or Dataset) or 'streamed' (a DataLoader)."""
+    return "streamed" if task.streamed else "in-memory" if given else "loaded"
 
 
 def _metrics(config: TrainConfig, task_info: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -158,22 +164,36 @@ def _check_finite(record: dict[str, Any]) -> None:
 def _epoch_record(epoch: int, stats: dict[str, Any], model: nn.Module, task: Task,
                   config: TrainConfig, started: float) -> dict[str, Any]:
     record: dict[str, Any] = {"epoch": epoch + 1, **stats}
-    if task.x_test is not None and task.y_test is not None:
-        test = evaluate(model, task.x_test, task.y_test)
-        record.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
-    else:
-        record.update(test_loss=None, test_accuracy=None)
+    test = evaluate_split(model, task, "test")
+    record.update(test_loss=test and test["loss"], test_accuracy=test and test["accuracy"])
     if config.eval_train:
-        clean = evaluate(model, task.x_train, task.y_train)
+        clean = evaluate_split(model, task, "train")
+        assert clean is not None
         record.update(clean_train_loss=clean["loss"], clean_train_accuracy=clean["accuracy"])
     record["seconds"] = time.perf_counter() - started
     return record
+
+
+def _user_task(config: TrainConfig, model: ModelSource, train_data: Any, test_data: Any, train_set: Any,
+               test_set: Any) -> tuple[TrainConfig, Task, str]:
+    """(config naming the user's objects, the task, its source) for ``fit``'s data arguments."""
+    if train_data is not None and train_set is not None:
+        raise ValueError("pass train_data or train_set, not both")
+    if test_data is not None and train_data is None:
+        raise ValueError("test_data needs train_data (a run trains and tests on data of one kind)")
+    config = describe(config, model, train_data)
+    given_train = train_data if train_data is not None else train_set
+    task = prepare_task(config, given_train, test_data if train_data is not None else test_set)
+    return config, task, _source(task, given_train is not None)
 
 
 def fit(
     config: TrainConfig,
     out_dir: str | Path | None = None,
     *,
+    model: ModelSource = None,
+    train_data: Any = None,
+    test_data: Any = None,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -185,6 +205,17 @@ def fit(
 
     Args:
         config: the run's configuration.
+        model: a user's model instead of ``config.model``: an nn.Module (trained in place and
+            returned), a zero-argument callable returning one (called under the seeded init
+            stream), or a ``"package.module:function"`` spec (``models.from_factory``). The
+            returned config's ``model`` says which (``origin.describe``).
+        train_data, test_data: a user's data instead of ``config.data``: a map-style
+            ``Dataset`` of (x (C, H, W) float, y int) (read once into tensors), a
+            ``DataLoader`` of (x, y) batches (streamed every epoch; ``subset`` and
+            ``classes`` do not apply, the data fingerprint is stated as unavailable), or
+            in-memory data with ``.x``/``.y``. The returned config's ``data`` is
+            ``custom:<class name>``; K is the data set's ``num_classes``, ``len(classes)``
+            or the largest label + 1.
         out_dir: run folder; after every epoch ``checkpoint.pt`` and ``metrics.json``
             are written atomically. None: nothing is written.
         resume: continue from ``out_dir/checkpoint.pt`` if it exists (its config must
@@ -196,30 +227,32 @@ def fit(
             (``run_lock``) for the whole call.
         progress: show a tqdm bar per epoch.
         train_set, test_set: in-memory data (``.x`` (N, C, H, W), ``.y`` (N,),
-            ``.num_classes``) used instead of loading ``config.data``; without
-            ``test_set`` no test metrics are recorded (they are None).
+            ``.num_classes``) used instead of loading ``config.data``, the config kept as
+            given (the probes' synthetic tasks); without test data no test metrics are
+            recorded (they are None).
         callback: called as ``callback(epoch, model, record)`` after each finished
             epoch (1-based) and its checkpoint; e.g. to track regularizers along training.
 
     Returns:
-        RunResult(model, metrics, config, out_dir); ``metrics["epochs"]`` holds one
+        RunResult(model, metrics, config (as recorded), out_dir); ``metrics["epochs"]`` holds one
         record per epoch: epoch, train_loss, train_accuracy, test_loss,
         test_accuracy, lr, seconds, train_seconds, mix_seconds (and
         clean_train_loss/accuracy with ``eval_train``).
     """
     device = resolve_device(config.device)
-    task = prepare_task(config, train_set, test_set).to(device)
-    task_info = {**_task_info(task, train_set is not None), "data": data_fingerprint(task)}
-    model = init_model(config, task).to(device)
-    optimizer = make_optimizer(config, model)
+    config, task, source = _user_task(config, model, train_data, test_data, train_set, test_set)
+    task = task.to(device)
+    task_info = {**_task_info(task, source), "data": data_fingerprint(task)}
+    module = init_model(config, task, model).to(device)
+    optimizer = make_optimizer(config, module)
     _, order_seed, mix_seed = stream_seeds(config.seed)
     generators = {"order": torch.Generator().manual_seed(order_seed), "mix": torch.Generator().manual_seed(mix_seed)}
     if out_dir is None:
-        return _train(config, task, task_info, model, optimizer, generators, [], None, progress, callback)
+        return _train(config, task, task_info, module, optimizer, generators, [], None, progress, callback)
     folder = Path(out_dir)
     with run_lock(folder):
-        records = _start(folder, config, task_info, model, optimizer, generators, resume=resume, overwrite=overwrite)
-        return _train(config, task, task_info, model, optimizer, generators, records, folder, progress, callback)
+        records = _start(folder, config, task_info, module, optimizer, generators, resume=resume, overwrite=overwrite)
+        return _train(config, task, task_info, module, optimizer, generators, records, folder, progress, callback)
 
 
 def _train(config: TrainConfig, task: Task, task_info: dict[str, Any], model: nn.Module,
@@ -234,6 +267,8 @@ def _train(config: TrainConfig, task: Task, task_info: dict[str, Any], model: nn
                             mix_generator=generators["mix"], progress=progress)
         records.append(_epoch_record(epoch, stats, model, task, config, started))
         _check_finite(records[-1])
+        logger.info("epoch %d/%d: train loss %.4f, test accuracy %s", epoch + 1, config.epochs,
+                    records[-1]["train_loss"], records[-1]["test_accuracy"])
         metrics = _metrics(config, task_info, records)
         if folder is not None:
             metrics = _save(folder, config, task_info, model, optimizer, generators, records)

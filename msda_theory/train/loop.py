@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from msda_theory.mix import mix, soft_labels
 from msda_theory.models import predict as predictions
+from msda_theory.train import sources
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.task import Task
 
@@ -40,7 +41,40 @@ def training_loss(logits: Tensor, target: Tensor) -> Tensor:
     return -(target * torch.log_softmax(logits, dim=1)).sum(1).mean()
 
 
+def model_dtype(model: nn.Module) -> torch.dtype:
+    """The dtype of the model's first floating parameter (float32 for a model without one): inputs are cast to it."""
+    for p in model.parameters():
+        if p.is_floating_point():
+            return p.dtype
+    return torch.float32
+
+
 @torch.no_grad()
+def evaluate_batches(model: nn.Module, batches: Iterable[tuple[Tensor, Tensor]]) -> dict[str, float]:
+    """Clean loss and accuracy over (x (B, C, H, W), y (B,)) batches: mean_i l(f(x_i), y_i), mean_i [pred_i == y_i].
+
+    Each batch is moved to the model's device and dtype; the model runs in eval mode, its mode restored afterwards.
+    """
+    device, dtype = next(model.parameters()).device, model_dtype(model)
+    was_training = model.training
+    model.eval()
+    loss_sum, correct, n = 0.0, 0, 0
+    for xb, yb in batches:
+        xb, yb = xb.to(device, dtype), yb.to(device)
+        logits = model(xb)
+        if logits.shape[1] == 1:
+            loss = nn.functional.binary_cross_entropy_with_logits(logits[:, 0], yb.to(logits.dtype), reduction="sum")
+        else:
+            loss = nn.functional.cross_entropy(logits, yb, reduction="sum")
+        loss_sum += float(loss)
+        correct += int((predictions(logits) == yb).sum())
+        n += len(yb)
+    model.train(was_training)
+    if n == 0:
+        raise ValueError("evaluation data hold no samples")
+    return {"loss": loss_sum / n, "accuracy": correct / n}
+
+
 def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int = 1024) -> dict[str, float]:
     """Clean loss and accuracy: mean_i l(f(x_i), y_i) and mean_i [pred_i == y_i].
 
@@ -58,21 +92,16 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor, *, batch_size: int = 1024) 
         raise ValueError(f"x and y must hold the same positive number of samples, got {len(x)} and {len(y)}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
-        logits = model(xb)
-        if logits.shape[1] == 1:
-            loss = nn.functional.binary_cross_entropy_with_logits(logits[:, 0], yb.to(logits.dtype), reduction="sum")
-        else:
-            loss = nn.functional.cross_entropy(logits, yb, reduction="sum")
-        loss_sum += float(loss)
-        correct += int((predictions(logits) == yb).sum())
-    model.train(was_training)
-    return {"loss": loss_sum / len(x), "accuracy": correct / len(x)}
+    return evaluate_batches(model, ((x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)))
+
+
+def evaluate_split(model: nn.Module, task: Task, split: str) -> dict[str, float] | None:
+    """``evaluate`` on the task's train or test split (tensors or a streamed loader); None when it has none."""
+    x, y = (task.x_train, task.y_train) if split == "train" else (task.x_test, task.y_test)
+    loader = task.train_loader if split == "train" else task.test_loader
+    if loader is not None:
+        return evaluate_batches(model, sources.loader_batches(loader, split))
+    return None if x is None or y is None else evaluate(model, x, y)
 
 
 def make_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
@@ -95,6 +124,27 @@ def steps_per_epoch(n: int, batch_size: int) -> int:
     return -(-n // batch_size)
 
 
+def task_steps(task: Task, batch_size: int) -> int | None:
+    """Steps per epoch: ceil(N / batch_size) for tensors, ``len(loader)`` for a loader (None without a length)."""
+    if task.train_loader is not None:
+        return sources.loader_length(task.train_loader)
+    assert task.y_train is not None
+    return steps_per_epoch(len(task.y_train), batch_size)
+
+
+def epoch_batches(task: Task, batch_size: int, generator: torch.Generator) -> Iterator[tuple[Tensor, Tensor]]:
+    """(x (B, C, H, W), y (B,)) batches of one epoch: a generator-drawn permutation of the tensors, or one
+    pass over the task's loader (its own sampler orders it; ``generator`` is then unused)."""
+    if task.train_loader is not None:
+        yield from sources.loader_batches(task.train_loader, "train")
+        return
+    assert task.x_train is not None and task.y_train is not None
+    order = torch.randperm(len(task.y_train), generator=generator)
+    for start in range(0, len(order), batch_size):
+        index = order[start:start + batch_size]
+        yield task.x_train[index], task.y_train[index]
+
+
 def train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -106,33 +156,34 @@ def train_epoch(
     mix_generator: torch.Generator,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Train one epoch (0-based ``epoch``) over a generator-drawn permutation of the training set.
+    """Train one epoch (0-based ``epoch``) over a generator-drawn permutation of the training set (or its loader).
 
     Returns {"train_loss": mean MSDA loss, "train_accuracy": share of predictions
     equal to the argmax of the mixed target, "lr": last learning rate,
     "train_seconds": wall time, "mix_seconds": time spent in ``mix``}.
     """
-    device = next(model.parameters()).device
+    device, dtype = next(model.parameters()).device, model_dtype(model)
     sampler = config.sampler()
-    n = len(task.y_train)
-    steps = steps_per_epoch(n, config.batch_size)
-    order = torch.randperm(n, generator=order_generator)
+    steps = task_steps(task, config.batch_size)
+    if steps is None and config.schedule == "cosine":
+        raise ValueError("a DataLoader without a length (IterableDataset) needs schedule='constant'")
     model.train()
-    loss_sum, agree, mix_seconds, lr = 0.0, 0, 0.0, config.lr
+    loss_sum, agree, n, mix_seconds, lr = 0.0, 0, 0, 0.0, config.lr
     start = time.perf_counter()
-    bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
-    for i in bar:
-        index = order[i * config.batch_size:(i + 1) * config.batch_size]
-        xb, yb = task.x_train[index].to(device), task.y_train[index].to(device)  # (B, C, H, W), (B,)
+    bar = tqdm(epoch_batches(task, config.batch_size, order_generator), total=steps,
+               desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+    for i, (xb, yb) in enumerate(bar):
+        xb, yb = xb.to(device, dtype), yb.to(device)  # (B, C, H, W), (B,)
         t_mix = time.perf_counter()
         if sampler is None:
-            target = soft_labels(yb, task.num_classes, config.label_smoothing)
+            target = soft_labels(yb, task.num_classes, config.label_smoothing).to(dtype)
         else:
             xb, target, _ = mix(xb, yb, sampler, num_classes=task.num_classes, mode=config.mode,
                                 pairing=config.pairing, label_smoothing=config.label_smoothing,
                                 generator=mix_generator)
         mix_seconds += time.perf_counter() - t_mix
-        lr = learning_rate(config, epoch * steps + i, config.epochs * steps)
+        if steps is not None:
+            lr = learning_rate(config, epoch * steps + i, config.epochs * steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         logits = model(xb)
@@ -140,13 +191,16 @@ def train_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        loss_sum += float(loss.detach()) * len(index)
+        loss_sum += float(loss.detach()) * len(yb)
         agree += int((predictions(logits.detach()) == target.argmax(1)).sum())
+        n += len(yb)
         if i % 20 == 0:
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
     bar.close()
+    if n == 0:
+        raise ValueError("the training data gave no batch in this epoch")
     return {"train_loss": loss_sum / n, "train_accuracy": agree / n, "lr": lr,
             "train_seconds": time.perf_counter() - start, "mix_seconds": mix_seconds}
 
 
-__all__ = ["evaluate", "learning_rate", "make_optimizer", "predictions", "steps_per_epoch", "train_epoch", "training_loss"]
+__all__ = ["epoch_batches", "evaluate", "evaluate_batches", "evaluate_split", "model_dtype", "task_steps", "learning_rate", "make_optimizer", "predictions", "steps_per_epoch", "train_epoch", "training_loss"]

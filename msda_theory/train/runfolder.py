@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import torch
 
 from msda_theory.train.config import TrainConfig
+from msda_theory.train.sources import STREAMED
 from msda_theory.train.task import Task, prepare_task
 
 LOCK = ".lock"
@@ -42,10 +43,13 @@ def tensor_sha256(*tensors: torch.Tensor | None) -> str:
 
 
 def data_fingerprint(task: Task) -> dict[str, Any]:
-    """{n_train, n_test, in_shape, num_classes, sha256} of the tensors a run trains and tests on."""
-    return {"n_train": len(task.y_train), "n_test": None if task.y_test is None else len(task.y_test),
-            "in_shape": list(task.in_shape), "num_classes": task.num_classes,
-            "sha256": tensor_sha256(task.x_train, task.y_train, task.x_test, task.y_test)}
+    """{n_train, n_test, in_shape, num_classes, sha256} of the tensors a run trains and tests on.
+
+    A run that streams a split from a DataLoader has nothing to hash: its sha256 says so (``sources.STREAMED``).
+    """
+    sha = STREAMED if task.streamed else tensor_sha256(task.x_train, task.y_train, task.x_test, task.y_test)
+    return {"n_train": task.n_train, "n_test": task.n_test, "in_shape": list(task.in_shape),
+            "num_classes": task.num_classes, "sha256": sha}
 
 
 def check_fingerprint(stored: dict[str, Any] | None, current: dict[str, Any], folder: Path | str,

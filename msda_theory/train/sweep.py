@@ -28,6 +28,7 @@ be on storage shared by the workers.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import statistics
@@ -38,11 +39,15 @@ from typing import Any, Sequence
 
 import joblib
 from scipy import stats
+from torch import nn
+from tqdm.auto import tqdm
 
 from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
 from msda_theory import masks
 from msda_theory.train.config import TrainConfig
+from msda_theory.train.origin import describe
 
+logger = logging.getLogger(__name__)
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
 
 
@@ -52,24 +57,40 @@ def run_dir(out_dir: str | Path, config: TrainConfig) -> Path:
     return Path(out_dir) / slug / config.strategy / f"seed{config.seed}"
 
 
-def run_job(config: dict[str, Any], out_dir: str, rerun: bool = True) -> tuple[str, str]:
+def run_job(config: dict[str, Any], out_dir: str, rerun: bool = True,
+            user: dict[str, Any] | None = None) -> tuple[str, str]:
     """One sweep job (module level, so it pickles to workers); returns (out_dir, 'ran' | 'skipped' | 'rerun').
 
     Resumes a run of the same config and data; a run of another config or data
-    is replaced when ``rerun``, else its RunMismatchError is raised.
+    is replaced when ``rerun``, else its RunMismatchError is raised. ``user``: the
+    ``model``, ``train_data`` and ``test_data`` keyword arguments of ``fit`` (a user's own).
     """
     from msda_theory.train.fit import fit  # late import keeps worker start-up light
     from msda_theory.train.runfolder import RunMismatchError
 
-    cfg = TrainConfig.from_dict(config)
+    cfg, user = TrainConfig.from_dict(config), user or {}
     try:
-        result = fit(cfg, out_dir, resume=True, progress=False)
+        result = fit(cfg, out_dir, resume=True, progress=False, **user)
     except RunMismatchError as err:
         if not rerun:
             raise ValueError(f"{err}; rerun without --no-rerun to replace it") from None
-        fit(cfg, out_dir, overwrite=True, progress=False)
+        fit(cfg, out_dir, overwrite=True, progress=False, **user)
         return out_dir, "rerun"
     return out_dir, "skipped" if result.resumed_epochs >= cfg.epochs else "ran"
+
+
+def _user_objects(base: TrainConfig, model: Any, train_data: Any, test_data: Any,
+                  datasets: Sequence[str] | None) -> tuple[TrainConfig, dict[str, Any] | None]:
+    """(base naming the user's objects, the fit keyword arguments of every job), or (base, None) for built-ins."""
+    if model is None and train_data is None:
+        return base, None
+    if isinstance(model, nn.Module):
+        raise ValueError("run_sweep trains a fresh model per job: pass a callable returning an nn.Module or "
+                         "'package.module:function', not a module")
+    if train_data is not None and datasets is not None:
+        raise ValueError("pass train_data or datasets, not both")
+    user = {"model": model, "train_data": train_data, "test_data": test_data}
+    return describe(base, model, train_data), {k: v for k, v in user.items() if v is not None}
 
 
 def unique(values: Sequence[Any], what: str) -> list[Any]:
@@ -150,6 +171,18 @@ def connect_backend(name: str | None, address: str | None = None) -> str | None:
     return name
 
 
+def _run_jobs(calls: list[Any], jobs: int, backend: str | None, progress: bool) -> list[tuple[str, str]]:
+    """The jobs' results in order, with a tqdm bar as they finish (backends that cannot stream results,
+    such as Ray's, return them all at the end, without a bar)."""
+    try:
+        pending = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")(calls)
+    except ValueError as err:
+        if "return_as" not in str(err):
+            raise
+        return list(joblib.Parallel(n_jobs=jobs, backend=backend)(calls))
+    return list(tqdm(pending, total=len(calls), desc="sweep jobs", disable=not progress))
+
+
 def run_sweep(
     base: TrainConfig,
     strategies: Sequence[str],
@@ -160,6 +193,10 @@ def run_sweep(
     jobs: int = 1,
     backend: str | None = None,
     rerun: bool = True,
+    model: Any = None,
+    train_data: Any = None,
+    test_data: Any = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Run every (data, strategy, seed) job not finished yet and write OUT/results.json and OUT/results.md.
 
@@ -172,6 +209,10 @@ def run_sweep(
         jobs: parallel workers (joblib ``n_jobs``; -1 = all cores).
         backend: a joblib backend name, or None for the active one (see module docstring).
         rerun: replace job folders holding a run of another config or data (False: refuse them).
+        model, train_data, test_data: a user's own, as for ``fit``; ``model`` is a callable
+            returning a fresh nn.Module (or a factory spec), built per job under its seed. With
+            ``jobs`` > 1 they must pickle (defined at a module's top level).
+        progress: a tqdm bar over the jobs as they finish.
 
     Returns:
         {"rows": table rows (see ``summarize``), "ran": [run folders trained or resumed now],
@@ -187,12 +228,15 @@ def run_sweep(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
         raise ValueError(f"jobs must be a positive integer or -1, got {jobs!r}")
     strategies, seeds = unique(strategies, "strategies"), unique(seeds, "seeds")
+    base, user = _user_objects(base, model, train_data, test_data, datasets)
     datasets = unique(datasets or [base.data], "data sets")
     configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]
     out = Path(out_dir)
     sweep = {"base": base.to_dict(), "strategies": strategies, "seeds": seeds, "datasets": datasets}
-    done = joblib.Parallel(n_jobs=jobs, backend=backend)(
-        joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun) for c in configs)
+    calls = [joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun, user) for c in configs]
+    done = _run_jobs(calls, jobs, backend, progress)
+    for folder, kind in done:
+        logger.info("%s: %s", folder, kind)
     status = {kind: [d for d, s in done if s == kind] for kind in ("ran", "rerun", "skipped")}
     runs = [(c, read_metrics(run_dir(out, c))) for c in configs]
     stale = [str(run_dir(out, c)) for c, m in runs if m is not None and m.get("config") != c.to_dict()]

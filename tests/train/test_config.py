@@ -25,7 +25,7 @@ from msda_theory.train import STRATEGIES, TrainConfig
     ({"momentum": 1.0}, r"momentum must be in \[0, 1\), got 1.0"),
     ({"weight_decay": -1e-4}, r"weight_decay must be a finite number >= 0, got -0.0001"),
     ({"label_smoothing": 1.0}, r"label_smoothing must be in \[0, 1\), got 1.0"),
-    ({"device": "tpu"}, r"device must be 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
+    ({"device": "tpu"}, r"device must be 'cpu', 'cuda', 'cuda:N' or 'mps', got 'tpu'"),
     ({"classes": (3,)}, r"classes must be at least two distinct non-negative class indices, got \(3,\)"),
     ({"classes": (0, 1, 2), "binary": True}, r"binary needs exactly two classes, got classes=\(0, 1, 2\)"),
     ({"strategy": "mixup", "alpha": 0.0}, r"alpha must be a finite number > 0, got 0.0"),
