@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     output_file(args.out, "--out")
     output_folder(args.figures_dir, "--figures-dir")
     ctx = context(args)
-    outcomes = run_checks(select(selection(args.only, "--only")), ctx)
+    outcomes = run_checks(select(selection(args.only, "--only")), ctx, progress=not args.quiet)
     path = write_ledger(outcomes, ctx, args.out)
     for o in outcomes:
         verdict = o.measurement.verdict if o.measurement else f"CRASHED ({o.error})"

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     only = selection(args.only, "--only")
     out = output_folder(args.out)
     preset = args.preset or ("tiny" if args.quick else "evidence")
-    results = render_figures(out, only=only, preset=preset, seed=args.seed, results=Path(args.results))
+    results = render_figures(out, only=only, preset=preset, seed=args.seed, results=Path(args.results),
+                             progress=not args.quiet)
     failed = [(name, r) for name, r in results if isinstance(r, str)]
     for name, r in results:
         print(f"{name:24s} {'FAILED: ' + r if isinstance(r, str) else r[0]}")

@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     fmnist = available("fashion-mnist")
     print(f"data: digits (embedded){' and Fashion-MNIST' if fmnist else '; Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)'}")
     ctx = context(args)
-    outcomes = run_checks(select(None), ctx)
+    outcomes = run_checks(select(None), ctx, progress=not args.quiet)
     ledger = write_ledger(outcomes, ctx, args.ledger)
     figures = render_figures(Path(args.figures_dir), only=None, preset=ctx.preset, seed=args.seed,
-                             results=Path(args.results))
+                             results=Path(args.results), progress=not args.quiet)
     verdicts = [o.measurement.verdict if o.measurement else "crashed" for o in outcomes]
     failed_figures = [name for name, r in figures if isinstance(r, str)]
     print(f"\nfigures: {len(figures) - len(failed_figures)} written to {args.figures_dir}/"
