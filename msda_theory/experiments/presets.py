@@ -89,7 +89,7 @@ def taylor(preset: str) -> dict[str, Any]:
     """Claim 5: digits, float64, tanh model; n images, n_masks draws, architecture."""
     check_preset(preset)
     n, n_masks, arch = {"tiny": (4, 2, "mlp"), "quick": (8, 4, "mlp"), "evidence": (64, 16, "cnn")}[preset]
-    return {"n": n, "n_masks": n_masks, "arch": arch}
+    return {"n": n, "n_masks": n_masks, "arch": arch, "statistic": "mean |per-draw remainder|"}
 
 
 def bound(preset: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 
 The remainder is estimated per draw with the same draws for every t, so the
 Monte Carlo noise of L_msda (of order t) cancels and the t^3 term shows. The
-log-log slope of |remainder| against t is 3 for smooth models (tanh, GELU,
+log-log slope of the mean |per-draw remainder| against t is 3 for smooth models (tanh, GELU,
 softplus). A ReLU network has a zero input Hessian almost everywhere and a
 kinked loss along delta, so R3 = 0 there and the slope is not 3 in general.
 """
@@ -30,7 +30,10 @@ def taylor_scan(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler
     """The decomposition at each scale t in ``ts``, from one set of draws (direct estimator).
 
     Returns:
-        A dict of lists, one value per t: 't', 'l_msda', 'l_std', 'r1', 'r2', 'r3', 'remainder', 'remainder_se'.
+        A dict of lists, one value per t: 't', 'l_msda', 'l_std', 'r1', 'r2', 'r3', 'remainder', 'remainder_se',
+        and 'abs_remainder' (with 'abs_remainder_se'): the mean over draws and anchors of |per-draw remainder|,
+        the size that "remainder = O(t^3)" bounds. The mean remainder can cancel across draws (a third-order
+        coefficient whose mean is ~0), so its log-log slope is not a test of the order; this one is.
     """
     check_inputs(model, x, y, sampler, reference)
     check_options(sampler, "direct", "exact", n_masks, partners, batch_size)
@@ -49,13 +52,15 @@ def taylor_scan(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler
     r1 = mean_and_se(v["first"], exact=exact)[0]
     r2 = mean_and_se(v["second_gn"], exact=exact)[0]
     r3 = mean_and_se(v["second_h"], exact=exact)[0]
-    out: dict[str, list[float]] = {key: [] for key in ("t", "l_msda", "l_std", "r1", "r2", "r3", "remainder", "remainder_se")}
+    keys = ("t", "l_msda", "l_std", "r1", "r2", "r3", "remainder", "remainder_se", "abs_remainder", "abs_remainder_se")
+    out: dict[str, list[float]] = {key: [] for key in keys}
     for k, t in enumerate(scales):
         per_unit = v["loss"][k] - v["l_std"] - t * v["first"] - t * t * (v["second_gn"] + v["second_h"])
         remainder, remainder_se, _ = mean_and_se(per_unit, exact=exact)
+        size, size_se, _ = mean_and_se(per_unit.abs(), exact=exact)
         for key, value in (("t", t), ("l_msda", mean_and_se(v["loss"][k], exact=exact)[0]), ("l_std", l_std),
                            ("r1", t * r1), ("r2", t * t * r2), ("r3", t * t * r3), ("remainder", remainder),
-                           ("remainder_se", remainder_se)):
+                           ("remainder_se", remainder_se), ("abs_remainder", size), ("abs_remainder_se", size_se)):
             out[key].append(value)
     return out
 
