@@ -18,6 +18,7 @@ from msda_theory.regularizers.experiments import TAYLOR_TS, binary_labels, small
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
 from msda_theory.train import TrainConfig
 
+
 def run_taylor(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Log-log slopes of |remainder(t)| for ce and bce, every paper family, on digits in float64."""
     data = load("digits")

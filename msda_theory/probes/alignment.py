@@ -29,7 +29,7 @@ def _group_gradients(model: nn.Module, x: Tensor, y: Tensor, delta: Tensor, loss
     """Flat parameter gradients of the summed (over images and draws / U) L_msda and L_approx terms."""
     loss = get_loss(loss_name)
     params = [p for p in model.parameters() if p.requires_grad]
-    f = lambda v: output_rows(model(v), loss)  # noqa: E731
+    f = lambda v: output_rows(model(v), loss)
     z = f(x)
     rows = label_rows(y, z.shape[1], loss, z.dtype)
     units = delta.shape[0]

@@ -36,7 +36,7 @@ class ExplicitWeights:
     big_a: Tensor
 
     @staticmethod
-    def from_pixels(a_p: Tensor, a_pq: Tensor, channels: int, dtype: torch.dtype = torch.float32) -> "ExplicitWeights":
+    def from_pixels(a_p: Tensor, a_pq: Tensor, channels: int, dtype: torch.dtype = torch.float32) -> ExplicitWeights:
         hw = a_p.numel()
         if a_pq.shape != (hw, hw):
             raise ValueError(f"a_pq must be ({hw}, {hw}) for a_p of {hw} pixels, got {tuple(a_pq.shape)}")

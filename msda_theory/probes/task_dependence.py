@@ -30,11 +30,11 @@ from typing import Any, Sequence
 
 import torch
 
+from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.probes import tasks
 from msda_theory.probes.stats import paired_difference, t_interval
-from msda_theory.masks import PAPER_FAMILIES
-from msda_theory.weights import strategy_weights
 from msda_theory.train import TrainConfig, fit
+from msda_theory.weights import strategy_weights
 
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
 PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
