@@ -15,6 +15,7 @@ Rules, fixed before the evidence run:
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from msda_theory.attacks import ATTACKS
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import gates_text, training_gates
 from msda_theory.experiments.trained_model import by_strategy, decode
-from msda_theory.probes.stats import compare, effect_text
+from msda_theory.probes.stats import compare, effect_text, seeds_for_mde
 
 CLAIM = ("MSDA-trained models are more robust than vanilla under FGSM and PGD (L∞ and L2) at small ε; paper: "
          "\"our theoretical results support that the MSDA training strategy can improve adversarial robustness "
@@ -92,6 +93,23 @@ def scale_text(units: list[dict[str, Any]], quick: bool) -> str:
     return f"smoke: {text}" if quick else text
 
 
+def seed_text(pairs: dict[str, tuple[np.ndarray, np.ndarray]], target: float = 0.02) -> str:
+    """The measured between-seed SD of Δ and the seeds that would make the MDE ``target`` (probes.stats.seeds_for_mde)."""
+    need = {k: seeds_for_mde(t, b, target=target, comparisons=len(pairs)) for k, (t, b) in pairs.items()}
+    sds = [v["sd_seed"] for v in need.values()]
+    worst_case = max(need.values(), key=lambda v: v["seeds"])
+    se_img = max(v["se_images"] for v in need.values())
+    seed_part = math.ceil((max(sds) / worst_case["se_needed"]) ** 2)  # seeds if the test set were unlimited
+    if worst_case["seeds"] == float("inf"):
+        seeds = (f"an SE ≤ {100 * worst_case['se_needed']:.2f} pp, below the test-sample SE alone, so more test "
+                 f"images, not only more seeds, are needed (with unlimited test images, {seed_part} seeds)")
+    else:
+        seeds = f"{worst_case['seeds']:.0f} seeds at this number of test images"
+    return (f"Seeds: {len(next(iter(pairs.values()))[0])}, fixed by the time budget; measured between-seed SD of Δ "
+            f"{100 * min(sds):.1f}–{100 * max(sds):.1f} pp, test-sample SE up to {100 * se_img:.1f} pp; "
+            f"an MDE of {100 * target:.0f} pp in every comparison (Holm's strictest level, 80% power) needs {seeds}.")
+
+
 @check("9", CLAIM, "paper", "msda-theory check --only 9")
 def claim_09(ctx: CheckContext) -> Measurement:
     units = ctx.results("trained-model")
@@ -127,5 +145,5 @@ def claim_09(ctx: CheckContext) -> Measurement:
                     + ("Attack sanity checks passed." if not sanity else "Verdict withheld: attack sanity checks "
                        "failed: " + "; ".join(sanity[:6]) + ".")
                     + " Each inconclusive comparison's minimum detectable effect (80% power, Holm's strictest "
-                    "level) is given as MDE."),
+                    "level) is given as MDE. " + seed_text(pairs)),
     )

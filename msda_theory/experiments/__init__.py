@@ -7,7 +7,8 @@ computing and storing the rest) and returns their data. Checks judge, and figure
 ``collect`` returns; neither runs an experiment of its own.
 
 Experiments: ``trained-model`` (claims 8b, 9, 12b, convergence figure), ``tracking`` (7),
-``taylor`` (5), ``bound`` (10), ``task`` (11), ``cost`` (12a).
+``taylor`` (5), ``bound`` (10), ``task`` and ``task-mechanism`` (11),
+``cost`` (12a).
 """
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ EXPERIMENTS: dict[str, Experiment] = {
     "taylor": Experiment("taylor", _single(presets.taylor), _compute("small", "run_taylor")),
     "bound": Experiment("bound", _single(presets.bound), _compute("small", "run_bound")),
     "task": Experiment("task", _single(presets.task), _compute("small", "run_task")),
+    "task-mechanism": Experiment("task-mechanism", _single(presets.task_mechanism),
+                                 _compute("small", "run_task_mechanism")),
     "cost": Experiment("cost", _single(presets.cost), _compute("small", "run_cost")),
 }
 

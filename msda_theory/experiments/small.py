@@ -13,10 +13,11 @@ from msda_theory.data import load
 from msda_theory.probes.adversarial_bound import bound_probe
 from msda_theory.probes.cost import cost_probe
 from msda_theory.probes.runtime import torch_threads
-from msda_theory.probes.task_dependence import task_dependence_probe
+from msda_theory.probes.task_dependence import mechanism_probe, task_dependence_probe
 from msda_theory.regularizers.experiments import TAYLOR_TS, binary_labels, small_model
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
 from msda_theory.train import TrainConfig
+
 
 def run_taylor(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Log-log slopes of the mean |per-draw remainder(t)| (and, for reference, of |mean remainder(t)|) for ce and
@@ -58,6 +59,15 @@ def run_task(config: dict[str, Any], seed: int) -> dict[str, Any]:
                                      task_params=config["task_params"], task_seed=seed)
 
 
+def run_task_mechanism(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """``mechanism_probe``: the tasks and seeds of ``run_task``, trained on L_std + R1 + R2 (Mixup's, CutMix's a, A)."""
+    base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"]})
+    with torch_threads(1):
+        return mechanism_probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
+                               n_train=config["n_train"], n_test=config["n_test"],
+                               task_params=config["task_params"], task_seed=seed)
+
+
 def run_cost(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """``cost_probe``: interleaved per-epoch timings of Mixup, CutMix, HMix and GMix, ratios to Mixup."""
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"], "seed": seed})
@@ -65,4 +75,4 @@ def run_cost(config: dict[str, Any], seed: int) -> dict[str, Any]:
         return cost_probe(base, repeats=config["repeats"])
 
 
-__all__ = ["run_bound", "run_cost", "run_task", "run_taylor"]
+__all__ = ["run_bound", "run_cost", "run_task", "run_task_mechanism", "run_taylor"]

@@ -41,7 +41,8 @@ def msda_loss_tracking_figure(ctx: FigureContext) -> list[Path]:
         top, bottom = axes[0, col], axes[1, col]
         top.plot(epoch, [r["l_msda"] - r["l_std"] for r in rows], "o-", label="L_msda − L_std (MSDA excess)")
         top.plot(epoch, [r["r1"] + r["r2"] + r["r3"] for r in rows], "x--", label="R1 + R2 + R3")
-        top.set_title(run["family"])
+        top.set_title(f"{run['family']}: gradient cos {run['alignment']['cosine']:.3f} ± "
+                      f"{run['alignment']['cosine_se']:.3f} (last epoch)", fontsize=8)
         frac = np.array([r["explained"] for r in rows[1:]], dtype=float)
         se = np.array([r["explained_se"] for r in rows[1:]], dtype=float)
         bottom.errorbar(epoch[1:], frac, yerr=1.96 * se, fmt="o-", capsize=3, label="α = 1")
@@ -57,7 +58,8 @@ def msda_loss_tracking_figure(ctx: FigureContext) -> list[Path]:
     axes[0, 0].legend(fontsize=7)
     first = main[0]
     fig.suptitle(f"R1 + R2 + R3 against the MSDA excess along training (tanh CNN, {first['data']}, "
-                 f"n = {first['n_eval']} images × {first['n_masks']} draws; Zhang et al. 2021 Fig. 1 analogue)",
+                 f"n = {first['n_eval']} images × {first['n_masks']} draws; Zhang et al. 2021 Fig. 1 analogue)\ngradient "
+                 "cos = cos(∇θ L_msda, ∇θ (L_std + R1 + R2 + R3)), jackknife SE",
                  fontsize=9)
     return save_figure(fig, ctx.out_dir, "msda_loss_tracking", data={"runs": runs},
                        config={"preset": ctx.experiment_preset, "seed": ctx.seed})

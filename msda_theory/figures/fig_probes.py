@@ -104,12 +104,10 @@ def first_layer_spectra(ctx: FigureContext) -> list[Path]:
                        config={"preset": ctx.experiment_preset})
 
 
-@figure("task_dependence", "Test accuracy per strategy on a local and a global synthetic task (claim 11)")
-def task_dependence(ctx: FigureContext) -> list[Path]:
-    res = ctx.results("task")[0]
+def _accuracy_bars(ax: Any, res: dict[str, Any], heading: str) -> dict[str, Any]:
+    """Bars (mean, 95% t-CI) and seed dots of test accuracy per strategy and task; returns the plotted data."""
     names = list(res["tasks"])
     strategies = list(res["tasks"][names[0]]["accuracy"])
-    fig, ax = plt.subplots(figsize=(7, 4))
     width = 0.8 / len(strategies)
     data: dict[str, Any] = {}
     for k, s in enumerate(strategies):
@@ -125,13 +123,24 @@ def task_dependence(ctx: FigureContext) -> list[Path]:
             ax.plot(np.full(len(values), x), values, "k.", ms=5, zorder=3)
         data[s] = {"tasks": names, "mean": mean, "half_width": half, "per_seed": per_seed}
     ax.set_xticks(np.arange(len(names)) + width * (len(strategies) - 1) / 2)
-    ax.set_xticklabels([f"{n} (predicted: {res['prediction'][n]})" for n in names])
-    ax.set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
-    ax.set_title(f"digits backgrounds {res['size']}×{res['size']}, n_train = {res['n_train']}, n_test = "
-                 f"{res['n_test']}, {len(res['seeds'])} seeds", fontsize=9)
+    ax.set_xticklabels([f"{n}\n(predicted: {res['prediction'][n]})" for n in names], fontsize=8)
+    ax.set_title(heading, fontsize=9)
     ax.set_ylim(0.4, 1.0)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(fontsize=8, loc="upper right")
     ax.grid(axis="y", alpha=0.3)
+    return data
+
+
+@figure("task_dependence", "Test accuracy per strategy on a local and a global synthetic task, trained by mixing "
+                           "and by the explicit regularizer L_std + R1 + R2 (claim 11)")
+def task_dependence(ctx: FigureContext) -> list[Path]:
+    res, mech = ctx.results("task")[0], ctx.results("task-mechanism")[0]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    data = {"mixing": _accuracy_bars(axes[0], res, "trained by mixing"),
+            "mechanism": _accuracy_bars(axes[1], mech, "trained on L_std + R1 + R2 (Mixup's / CutMix's a, A)")}
+    axes[0].set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
+    fig.suptitle(f"digits backgrounds {res['size']}×{res['size']}, n_train = {res['n_train']}, n_test = "
+                 f"{res['n_test']}, {len(res['seeds'])} seeds", fontsize=9)
     return save_figure(fig, ctx.out_dir, "task_dependence", data=data,
                        config={"preset": ctx.experiment_preset, "size": res["size"], "n_train": res["n_train"],
                                "seeds": res["seeds"], "task_params": res["task_params"]})

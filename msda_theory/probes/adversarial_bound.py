@@ -193,7 +193,6 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
     """
     from msda_theory.probes.generalization import linear_generalization
     from msda_theory.probes.logistic import accuracy, binary_task, train_logistic
-    from msda_theory import masks
     from msda_theory.weights import strategy_weights
 
     task = binary_task(data, classes, n_train=n_train, n_test=n_test, root=root)
@@ -205,7 +204,7 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
     thetas, train_acc, test_acc = {}, {}, {}
     for s in strategies:
         w = weights.get(s, weights.get("mixup"))
-        thetas[s] = [train_logistic(task.x, task.y, masks.from_params(s), epochs=epochs,
+        thetas[s] = [train_logistic(task.x, task.y, s, epochs=epochs,
                                     generator=torch.Generator().manual_seed(seed)) for seed in seeds]
         out["terms"][s] = [bound_terms(t, task.x, task.y, w.a_p, w.a_pq).as_dict() for t in thetas[s]]
         train_acc[s] = [accuracy(t, task.x, task.y) for t in thetas[s]]

@@ -6,16 +6,22 @@ commutes with centring because M ⊙ x_i + (1 − M) ⊙ x_j − μ = M ⊙ (x_i
 (1 − M) ⊙ (x_j − μ)). ``train_logistic`` fits θ without a bias (the theorem's
 f has none) by mini-batch Adam on the MSDA loss
 
-    l(x~, y~) = log(1 + e^{θᵀx~}) − y~ θᵀx~,   y~ = λ y_i + (1 − λ) y_j ∈ [0, 1].
+    l(x~, y~) = log(1 + e^{θᵀx~}) − y~ θᵀx~,   y~ = λ y_i + (1 − λ) y_j ∈ [0, 1],
+
+through the library's one training epoch (``train.loop.train_epoch``, the step ``fit`` runs: mixing,
+soft-label BCE, Adam, learning-rate schedule). ``fit`` itself builds its models by name, and every
+named model has a bias, so the bias-free θ runs through ``train_epoch`` directly.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
-from msda_theory.masks import MaskSampler
-from msda_theory.mix import mix
+from msda_theory.train import TrainConfig
+from msda_theory.train.loop import make_optimizer, train_epoch
+from msda_theory.train.task import Task
 
 
 @dataclass(frozen=True)
@@ -59,35 +65,42 @@ def binary_task(data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4), 
     return BinaryTask(x - mean, y, xt - mean, yt, mean, (int(classes[0]), int(classes[1])))
 
 
-def train_logistic(x: torch.Tensor, y: torch.Tensor, sampler: MaskSampler | None, *, epochs: int = 10,
+class Logistic(nn.Module):
+    """f(x) = θᵀ vec(x), no bias, θ (d,) float64 starting at 0 (the loss is convex)."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.theta = nn.Parameter(torch.zeros(d, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.flatten(1) @ self.theta)[:, None]  # (B, 1): one logit
+
+
+def train_logistic(x: torch.Tensor, y: torch.Tensor, strategy: str | None, *, epochs: int = 10,
                    batch_size: int = 128, lr: float = 1e-2, generator: torch.Generator | None = None) -> torch.Tensor:
-    """θ (d,) float64 minimizing the (MSDA, if ``sampler``) logistic loss of f(x) = θᵀ vec(x); no bias.
+    """θ (d,) float64 minimizing the (MSDA, unless ``strategy`` is None or 'none') logistic loss of
+    f(x) = θᵀ vec(x); no bias.
 
     Args:
         x: centred images (n, C, H, W); y: labels (n,) in {0, 1}.
-        sampler: a mask law, or None for vanilla training.
-        generator: data order and masks; θ starts at 0 (the loss is convex).
+        strategy: a mask family name at its default parameters (one mask per image, random partners),
+            or None / 'none' for vanilla training.
+        generator: data order and masks (one stream for both).
     """
     if x.ndim != 4 or y.shape != (x.shape[0],):
         raise ValueError(f"x must be (n, C, H, W) and y (n,), got {tuple(x.shape)} and {tuple(y.shape)}")
-    theta = torch.zeros(x[0].numel(), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([theta], lr=lr)
-    labels = y.long()
-    for _ in range(epochs):
-        order = torch.randperm(len(y), generator=generator)
-        for start in range(0, len(y), batch_size):
-            index = order[start:start + batch_size]
-            xb, yb = x[index], labels[index]
-            if sampler is None:
-                target = yb.to(torch.float64)
-            else:
-                xb, soft, _ = mix(xb, yb, sampler, num_classes=2, mode="elem", pairing="perm", generator=generator)
-                target = soft[:, 1]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(xb.flatten(1) @ theta, target)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return theta.detach()
+    if strategy is not None and not isinstance(strategy, str):
+        raise ValueError(f"strategy must be a mask family name or None, got {type(strategy).__name__}")
+    config = TrainConfig(data="in-memory", model="linear", strategy=strategy or "none", mode="elem", pairing="perm",
+                         optimizer="adam", lr=lr, weight_decay=0.0, schedule="constant", epochs=epochs,
+                         batch_size=batch_size, binary=True)
+    task = Task(x.to(torch.float64), y.long(), None, None, num_classes=2, binary=True)
+    model = Logistic(x[0].numel())
+    optimizer = make_optimizer(config, model)
+    g = generator if generator is not None else torch.Generator().manual_seed(0)
+    for epoch in range(epochs):
+        train_epoch(model, optimizer, task, config, epoch=epoch, order_generator=g, mix_generator=g)
+    return model.theta.detach()
 
 
 def accuracy(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> float:

@@ -137,6 +137,34 @@ def minimum_detectable_effect(se: float, *, comparisons: int, alpha: float = 0.0
     return float((stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power)) * se)
 
 
+def seeds_for_mde(treated: np.ndarray, baseline: np.ndarray, *, target: float, comparisons: int,
+                  alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
+    """Seeds S that make the MDE of mean(treated − baseline) equal ``target``, from the measured variance.
+
+    With D = treated − baseline (S0, N) (seeds × the same test images), the variance of the mean over
+    S seeds and the N images is modelled as  se²(S) = σ²_seed / S + V_img,  where σ_seed is the SD over
+    seeds of the per-seed mean Δ (it includes each model's own image noise) and V_img = var_i(mean_s D)/N
+    the test-sample part, which more seeds do not shrink. MDE = (z_{1 − α/(2m)} + z_power) · se, so
+
+        S = ⌈σ²_seed / ((target / (z_{1 − α/(2m)} + z_power))² − V_img)⌉,   inf if V_img alone exceeds it.
+
+    Raises:
+        ValueError: shapes differ or are not 2-D with at least 2 seeds, or target ≤ 0.
+    """
+    a, b = np.asarray(treated, dtype=np.float64), np.asarray(baseline, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[0] < 2 or a.shape[1] < 2:
+        raise ValueError(f"treated and baseline must be equal (S, N) arrays with S, N >= 2, got {a.shape} and {b.shape}")
+    if not target > 0:
+        raise ValueError(f"target must be > 0, got {target!r}")
+    diff = a - b
+    sd_seed = float(diff.mean(1).std(ddof=1))
+    v_img = float(diff.mean(0).var(ddof=1) / diff.shape[1])
+    room = (target / (stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power))) ** 2 - v_img
+    seeds = math.inf if room <= 0 else float(max(2, math.ceil(sd_seed ** 2 / room)))
+    return {"sd_seed": sd_seed, "se_images": math.sqrt(v_img), "seeds": seeds, "target": target,
+            "se_needed": target / float(stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power))}
+
+
 def compare(pairs: dict[str, tuple[np.ndarray, np.ndarray]], *, n_boot: int, generator: np.random.Generator,
             alpha: float = 0.05) -> dict[str, dict[str, float | bool]]:
     """Bootstrap every (treated, baseline) pair, Holm across them; per pair mean, se, p, p_holm,

@@ -30,11 +30,11 @@ from typing import Any, Sequence
 
 import torch
 
+from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.probes import tasks
 from msda_theory.probes.stats import paired_difference, t_interval
-from msda_theory.masks import PAPER_FAMILIES
-from msda_theory.weights import strategy_weights
 from msda_theory.train import TrainConfig, fit
+from msda_theory.weights import strategy_weights
 
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
 PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
@@ -58,33 +58,70 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
     initialisation, data order and masks. ``base`` sets model and optimisation.
     """
     params = task_params or {"local": {}, "global": {}}
-    bg_train = tasks.backgrounds(data, size=size, split="train", root=root)
-    bg_test = tasks.backgrounds(data, size=size, split="test", root=root)
     out: dict[str, Any] = {"prediction": PREDICTION, "tasks": {}, "size": size, "n_train": n_train,
                            "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params}
+    for name, (train, test) in build_tasks(data, size, n_train, n_test, params, root, task_seed).items():
+        finals = {s: [_final(replace(base, strategy=s, seed=seed, eval_train=True), train, test) for seed in seeds]
+                  for s in strategies}
+        out["tasks"][name] = summarize(finals)
+    grid = (size, size)
+    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
+               for s in strategies}
+    out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
+    return out
+
+
+def build_tasks(data: str, size: int, n_train: int, n_test: int, params: dict[str, dict[str, float]],
+                root: str | None, task_seed: int) -> dict[str, tuple[Any, Any]]:
+    """{task name: (train, test)}, fixed by ``task_seed`` (task k uses seeds task_seed + 2k and + 2k + 1)."""
+    bg_train = tasks.backgrounds(data, size=size, split="train", root=root)
+    bg_test = tasks.backgrounds(data, size=size, split="test", root=root)
+    out = {}
     for k, name in enumerate(tasks.TASKS):
         train = tasks.make_task(name, bg_train, n_train, generator=torch.Generator().manual_seed(task_seed + 2 * k),
                                 **params.get(name, {}))
         test = tasks.make_task(name, bg_test, n_test, generator=torch.Generator().manual_seed(task_seed + 2 * k + 1),
                                **params.get(name, {}))
-        finals = {s: [_final(replace(base, strategy=s, seed=seed, eval_train=True), train, test) for seed in seeds]
-                  for s in strategies}
-        acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
-        result: dict[str, Any] = {
-            "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
-            "per_seed": acc,
-            "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
-                               for s, fs in finals.items()},
-            "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
-            "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
-        }
-        if "mixup" in acc and "cutmix" in acc:
-            result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
-        out["tasks"][name] = result
+        out[name] = (train, test)
+    return out
+
+
+def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Accuracies with t-intervals, per-seed values, train accuracy and loss curves, ranking and Δ(Mixup − CutMix)."""
+    acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
+    result: dict[str, Any] = {
+        "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
+        "per_seed": acc,
+        "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
+                           for s, fs in finals.items()},
+        "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
+        "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
+    }
+    if "mixup" in acc and "cutmix" in acc:
+        result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
+    return result
+
+
+def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = ("mixup", "cutmix"),
+                    data: str = "fashion-mnist", size: int = 14, n_train: int = 2000, n_test: int = 1000,
+                    task_params: dict[str, dict[str, float]] | None = None, root: str | None = None,
+                    task_seed: int = 0) -> dict[str, Any]:
+    """The mechanism version: the same tasks and seeds, trained on L_std + R1 + R2 with each strategy's a, A.
+
+    ``probes.mechanism.train_explicit`` replaces mixing; a, A are ``strategy_weights`` (exact where known)."""
+    from msda_theory.probes.mechanism import train_explicit
+
+    params = task_params or {"local": {}, "global": {}}
     grid = (size, size)
     weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
                for s in strategies}
-    out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
+    out: dict[str, Any] = {"prediction": PREDICTION, "tasks": {}, "size": size, "n_train": n_train,
+                           "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params,
+                           "objective": "L_std + R1 + R2 (moment form, data moments of the training set)"}
+    for name, (train, test) in build_tasks(data, size, n_train, n_test, params, root, task_seed).items():
+        finals = {s: [train_explicit(replace(base, strategy="none", seed=seed), train, test, weights[s].a_p,
+                                     weights[s].a_pq) for seed in seeds] for s in strategies}
+        out["tasks"][name] = summarize(finals)
     return out
 
 

@@ -21,7 +21,7 @@ def tiny_run(tmp_path_factory):
 def test_every_experiment_is_stored_with_its_key(tiny_run) -> None:
     _, results = tiny_run
     stored = sorted(p.relative_to(results).parts[:2] for p in results.rglob("*.json"))
-    assert {e for e, _ in stored} == {"trained-model", "tracking", "taylor", "bound", "task", "cost"}
+    assert {e for e, _ in stored} == {"trained-model", "tracking", "taylor", "bound", "task", "task-mechanism", "cost"}
     assert {p for _, p in stored} == {"tiny"}
     assert len([1 for e, _ in stored if e == "trained-model"]) == 10  # 5 strategies × 2 seeds
     one = json.loads(next((results / "trained-model" / "tiny").glob("*.json")).read_text())
@@ -38,6 +38,7 @@ def test_quick_rows_are_smoke_without_verdict(tiny_run) -> None:
     for cid in ("7", "8b", "9", "11", "12b"):
         assert "**smoke**" in rows[cid], rows[cid]
     assert "gates:" in rows["9"] and "MDE" in rows["9"]
+    assert "mechanism (L_std + R1 + R2)" in rows["11"] and "MDE" in rows["11"]
 
 
 def test_second_run_resumes_and_rerun_recomputes(tiny_run, monkeypatch, tmp_path) -> None:

@@ -67,3 +67,26 @@ def test_minimum_detectable_effect_and_errors():
         bootstrap_difference(np.zeros((2, 3)), np.zeros((3, 2)), generator=np.random.default_rng(0))
     with pytest.raises(ValueError, match="n_boot must be"):
         bootstrap_difference(np.zeros((2, 3)), np.zeros((2, 3)), n_boot=10, generator=np.random.default_rng(0))
+
+
+def test_seeds_for_mde_from_seed_and_image_variance() -> None:
+    """Constructed D = seed effect + image effect: σ_seed and V_img are read back, S follows the stated formula."""
+    from scipy import stats as st
+
+    from msda_theory.probes.stats import seeds_for_mde
+
+    seed_effect = np.array([0.0, 0.02, -0.02, 0.01])[:, None]
+    image_effect = np.tile(np.array([0.0, 0.002, -0.002, 0.0]), 250)[None, :]  # N = 1000
+    diff = seed_effect + image_effect
+    out = seeds_for_mde(diff, np.zeros_like(diff), target=0.02, comparisons=1)
+    assert out["sd_seed"] == pytest.approx(np.std([0.0, 0.02, -0.02, 0.01], ddof=1))
+    v_img = np.var(image_effect[0], ddof=1) / 1000
+    assert out["se_images"] == pytest.approx(np.sqrt(v_img))
+    z = st.norm.ppf(0.975) + st.norm.ppf(0.8)
+    assert out["seeds"] == np.ceil(out["sd_seed"] ** 2 / ((0.02 / z) ** 2 - v_img))
+    noisy = np.tile(np.array([1.0, -1.0]), (3, 10))  # image SE 0.32 ≫ the SE a 2 pp MDE needs
+    assert seeds_for_mde(noisy, np.zeros_like(noisy), target=0.02, comparisons=1)["seeds"] == float("inf")
+    with pytest.raises(ValueError, match=r"target must be > 0, got 0"):
+        seeds_for_mde(diff, diff, target=0, comparisons=1)
+    with pytest.raises(ValueError, match=r"equal \(S, N\) arrays with S, N >= 2"):
+        seeds_for_mde(diff[:1], diff[:1], target=0.02, comparisons=1)

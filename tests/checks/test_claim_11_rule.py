@@ -1,0 +1,42 @@
+"""Claim 11's combined verdict (mixing and mechanism versions) and its minimum detectable effect."""
+from __future__ import annotations
+
+import pytest
+from scipy import stats
+
+from msda_theory.checks.claim_11_task_dependence import combined_verdict, mde
+from msda_theory.checks.registry import NOT_CONVERGED
+from msda_theory.probes.stats import paired_difference
+
+FLAT = [1.0, 0.5, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4]  # plateaued: relative fall 0
+FALLING = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
+
+
+def _version(local: list[float], global_: list[float], curve: list[float] = FLAT) -> dict:
+    """A stored result with Δ(Mixup − CutMix) per seed for each task (CutMix at 0.5)."""
+    def task(deltas):
+        return {"mixup_minus_cutmix": paired_difference([0.5 + d for d in deltas], [0.5] * len(deltas)).as_dict(),
+                "train_loss_curves": {"mixup": [curve], "cutmix": [curve]}}
+    return {"tasks": {"local": task(local), "global": task(global_)}}
+
+
+AS_PREDICTED = _version([0.05, 0.06, 0.07], [-0.05, -0.06, -0.07])
+AGAINST = _version([-0.05, -0.06, -0.07], [0.05, 0.06, 0.07])
+NULL = _version([0.01, -0.01, 0.0], [0.01, -0.02, 0.01])
+
+
+@pytest.mark.parametrize("mixing, mechanism, expected", [
+    (AS_PREDICTED, AS_PREDICTED, "holds"), (AGAINST, AGAINST, "fails"), (AS_PREDICTED, NULL, "inconclusive"),
+    (AS_PREDICTED, AGAINST, "inconclusive"), (NULL, AS_PREDICTED, "inconclusive"),
+    (AS_PREDICTED, _version([0.05, 0.06, 0.07], [-0.05, -0.06, -0.07], FALLING), NOT_CONVERGED),
+])
+def test_the_row_holds_only_if_both_versions_hold(mixing, mechanism, expected) -> None:
+    assert combined_verdict({"mixing": mixing, "mechanism": mechanism}) == expected
+
+
+def test_mde_is_t_quantiles_times_the_standard_error() -> None:
+    values = [0.01, 0.03, -0.02, 0.04]
+    interval = paired_difference(values, [0.0] * 4).as_dict()
+    se = stats.tstd(values) / 2  # s / √n, n = 4
+    assert mde(interval) == pytest.approx((stats.t.ppf(0.975, 3) + stats.t.ppf(0.8, 3)) * se)
+    assert mde({"mean": 0.0, "low": -1.0, "high": 1.0, "n": 1}) == float("inf")
