@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--quick", action="store_true", default=True, help="quick preset, ≤ 10 min on 2 cores (default)")
     mode.add_argument("--full", action="store_true", help="the evidence preset (see README for the expected runtime)")
     mode.add_argument("--preset", default=None, choices=("tiny", "quick", "evidence"), help=argparse.SUPPRESS)
-    parser.add_argument("--out", default="paper_checks.md", help="where to write the ledger (default paper_checks.md)")
+    parser.add_argument("--out", default=None,
+                        help="where to write the ledger (default: paper_checks.md for --full, paper_checks_quick.md "
+                             "otherwise, so a smoke run never replaces the evidence ledger)")
     parser.add_argument("--only", default=None, help="comma-separated claim ids, e.g. 1a,3")
     parser.add_argument("--seed", type=int, default=0, help="base seed of every check")
     parser.add_argument("--figures-dir", default="figures", help="folder for any artefacts a check writes")
@@ -38,12 +40,19 @@ def context(args: argparse.Namespace) -> object:
                         store=ResultStore(args.results), rerun=args.rerun, jobs=getattr(args, "jobs", 1))
 
 
+def default_ledger(args: argparse.Namespace) -> str:
+    """paper_checks.md for the evidence preset (the committed ledger), paper_checks_quick.md for the others."""
+    preset = args.preset or ("evidence" if args.full else "quick")
+    return "paper_checks.md" if preset == "evidence" else "paper_checks_quick.md"
+
+
 def run(args: argparse.Namespace) -> int:
     from msda_theory.checks.ledger import run_checks, select, write_ledger
     from msda_theory.cli._common import output_file, output_folder, selection
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
+    args.out = args.out if args.out is not None else default_ledger(args)
     output_file(args.out, "--out")
     output_folder(args.figures_dir, "--figures-dir")
     ctx = context(args)

@@ -12,8 +12,10 @@ HELP = "run the quick paper checks and regenerate the figures from the stored re
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--figures-dir", default="figures", help="figure folder (default figures/)")
-    parser.add_argument("--ledger", default="paper_checks.md", help="ledger path (default paper_checks.md)")
+    parser.add_argument("--figures-dir", default=None,
+                        help="figure folder (default figures/ for --full, figures/quick/ otherwise)")
+    parser.add_argument("--ledger", default=None,
+                        help="ledger path (default paper_checks.md for --full, paper_checks_quick.md otherwise)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", default=True, help="the quick preset (default)")
     mode.add_argument("--full", action="store_true", help="the evidence preset (see README for the runtime)")
@@ -25,11 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from msda_theory.checks.ledger import run_checks, select, write_ledger
-    from msda_theory.cli.cmd_check import context
+    from msda_theory.cli.cmd_check import context, default_ledger
     from msda_theory.cli.cmd_figures import render_figures
     from msda_theory.cli._common import output_file, output_folder
     from msda_theory.data import available
 
+    evidence = (args.preset or ("evidence" if args.full else "quick")) == "evidence"
+    args.ledger = args.ledger if args.ledger is not None else default_ledger(args)
+    args.figures_dir = args.figures_dir if args.figures_dir is not None else ("figures" if evidence else "figures/quick")
     output_folder(args.figures_dir, "--figures-dir")
     output_file(args.ledger, "--ledger")
     start = time.perf_counter()
