@@ -1,7 +1,7 @@
 """msda_theory: mixed sample data augmentation as a loss-function regularizer.
 
 Park, Yun & Chun, "A Unified Analysis of Mixed Sample Data Augmentation: A Loss
-Function Perspective" (NeurIPS 2022). The notation follows theory.md.
+Function Perspective" (NeurIPS 2022). The notation follows docs/theory.md.
 """
 from msda_theory import masks
 from msda_theory.data import load

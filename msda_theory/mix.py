@@ -1,6 +1,6 @@
 """Applying a mask law to a batch: x~ = M * x_i + (1 - M) * x_j, y~ = lam y_i + (1 - lam) y_j.
 
-Theory.md section 2. One function, ``mix``, applies any sampler (built-in or
+docs/theory.md section 2. One function, ``mix``, applies any sampler (built-in or
 user-defined); ``MixAugment`` wraps it as a ``torch.nn.Module`` for a training
 loop and ``MixCollate`` as a ``DataLoader`` ``collate_fn``. The caller's
 tensors are never modified; the masks, ratios and partners used are returned.

@@ -1,6 +1,6 @@
 """The models trained and probed by the toolkit: f(x), a logit vector (B, K) per image.
 
-Theory.md sections 1 and 7. Four architectures, all taking images (B, C, H, W):
+docs/theory.md sections 1 and 7. Four architectures, all taking images (B, C, H, W):
 
 - ``linear``: f(x) = W vec(x) + b, logistic / softmax regression. With
   ``num_classes == 1`` it is the binary logistic model of Zhang et al.'s

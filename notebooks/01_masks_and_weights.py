@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Masks and pixel-pair weights
 #
-# Theory.md sections 2, 3 and 6. Every MSDA is a mask law D_M; what the loss sees of it are two moments of the
+# docs/theory.md sections 2, 3 and 6. Every MSDA is a mask law D_M; what the loss sees of it are two moments of the
 # reweighted law D~:
 #
 #     a_p = E_D~[1 − M_p],      a_pq = E_D~[(1 − M_p)(1 − M_q)].
@@ -25,7 +25,7 @@
 # regularizes the input gradients regardless of pixel distances."* In weights, the prediction is:
 #
 # - **Mixup**: a_pq is the same number for every pixel pair, α(α+1)/((2α+1)(2α+2)) = 1/6 for α = 1;
-# - **CutMix**: a_pq falls with the distance between p and q (theory.md also predicts a rise again near the largest
+# - **CutMix**: a_pq falls with the distance between p and q (docs/theory.md also predicts a rise again near the largest
 #   distances, from the borders);
 # - **HMix**: between the two, moving with r; **GMix**: a smooth, Gaussian-like fall-off.
 

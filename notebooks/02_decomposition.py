@@ -16,7 +16,7 @@
 # %% [markdown]
 # # The regularizer decomposition: L_msda = L_std + R1 + R2 + R3 + remainder
 #
-# Theory.md sections 4–5 and 7. For losses l(x, y) = h(f(x)) − y·f(x), MSDA equals the standard loss plus a
+# docs/theory.md sections 4–5 and 7. For losses l(x, y) = h(f(x)) − y·f(x), MSDA equals the standard loss plus a
 # pixel-level penalty: R1 (first order), R2 (input gradients, weighted pair by pair by a_pq) and R3 (input
 # Hessians), plus a third-order remainder. This notebook checks three predictions:
 #
@@ -52,7 +52,7 @@ tracking_preset = "tiny"  # "quick" or "evidence": the ledger's own stored track
 # %% [markdown]
 # ## 1. Exact identity: squared loss, affine model
 #
-# Prediction (theory.md section 5): h''' = 0 and H = 0, so the remainder vanishes exactly when a, A are the
+# Prediction (docs/theory.md section 5): h''' = 0 and H = 0, so the remainder vanishes exactly when a, A are the
 # reweighted moments of the same finite mask set and every partner is enumerated.
 
 # %%
@@ -114,7 +114,7 @@ for arch in ("linear", "mlp", "cnn"):
 # We train a small tanh CNN with each family and evaluate, on a fixed subset with the same draws each time,
 # L_msda, L_std and R1 + R2 + R3 before training and after every epoch (the stored `tracking` experiment, trained
 # through `fit`). The question is which share of the MSDA excess L_msda − L_std the second-order terms explain;
-# theory.md section 5 warns that with α = 1 the perturbation is not small.
+# docs/theory.md section 5 warns that with α = 1 the perturbation is not small.
 
 # %%
 import os

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Robustness and the first layer
 #
-# Theory.md sections 7–8. The abstract: *"our theoretical results support that the MSDA training strategy can improve
+# docs/theory.md sections 7–8. The abstract: *"our theoretical results support that the MSDA training strategy can improve
 # adversarial robustness and generalization compared to the vanilla training strategy"*, and MSDA is *"a
 # regularization of the first layer parameters"*. Predictions, stated before measuring:
 #

@@ -22,7 +22,7 @@
 # - **local**: the label is a small 3×3 pattern ('+' or '×') pasted anywhere;
 # - **global**: the label is the orientation of one faint low-frequency cosine across the whole image.
 #
-# Prediction, from the a_pq profiles (theory.md sections 4, 6): CutMix weights nearby pixel pairs about twice as
+# Prediction, from the a_pq profiles (docs/theory.md sections 4, 6): CutMix weights nearby pixel pairs about twice as
 # much as Mixup and far pairs less, so it penalizes the local pattern's gradients more (and its boxes cut the
 # pattern out while the label keeps the area ratio); Mixup weights every pair alike, hitting the global pattern's
 # spread-out gradients hardest. So **Mixup ≥ CutMix on the local task and CutMix ≥ Mixup on the global task**.

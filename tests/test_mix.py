@@ -1,4 +1,4 @@
-"""mix(): the mixed pair and label of theory.md section 2, for any sampler."""
+"""mix(): the mixed pair and label of docs/theory.md section 2, for any sampler."""
 import pytest
 import torch
 from hypothesis import given

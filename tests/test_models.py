@@ -1,4 +1,4 @@
-"""Every model builds, runs forward and exposes the first layer applied to the input (theory.md section 7)."""
+"""Every model builds, runs forward and exposes the first layer applied to the input (docs/theory.md section 7)."""
 import pytest
 import torch
 from torch import nn

@@ -1,4 +1,4 @@
-"""Adversarial robustness: FGSM, PGD, their sanity checks, presets and evaluation (theory.md sections 8-9).
+"""Adversarial robustness: FGSM, PGD, their sanity checks, presets and evaluation (docs/theory.md sections 8-9).
 
 ``fgsm`` and ``pgd`` return adversarial examples inside the eps-ball and the
 input bounds; ``evaluate_robustness`` gives accuracy per eps with 95% Wilson

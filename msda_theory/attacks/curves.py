@@ -1,4 +1,4 @@
-"""Accuracy against eps per strategy, with the 95% Wilson band (theory.md section 9, claim 9).
+"""Accuracy against eps per strategy, with the 95% Wilson band (docs/theory.md section 9, claim 9).
 
 Drawn with matplotlib's object API (no pyplot, no backend to choose), so it
 runs headless from any entry point.

@@ -3,7 +3,7 @@
     x' = clip(x + eps * sign(g)),          linf
     x' = clip(x + eps * g / ||g||_2),      l2,      g = grad_x loss(f(x), y)
 
-(theory.md section 8: the first-order adversarial loss that Zhang et al.'s
+(docs/theory.md section 8: the first-order adversarial loss that Zhang et al.'s
 Theorem 3.1 bounds; for a linear model f = w^T x + b it is the exact worst case,
 moving the margin by -eps * ||w||_1 (linf) or -eps * ||w||_2 (l2)).
 """

@@ -3,7 +3,7 @@
     loss(x', y) = CE(f(x'), y)              logits (B, K), K >= 2
     loss(x', y) = BCE_logits(f(x'), y)      one logit (B,) or (B, 1), y in {0, 1}
 
-(theory.md section 8: the inner maximisation of the adversarial loss). The
+(docs/theory.md section 8: the inner maximisation of the adversarial loss). The
 model runs in eval mode with its parameters frozen, so one attack step costs
 one forward and one backward to the input, and no gradient lands on the
 parameters.

@@ -3,7 +3,7 @@
     x_0 = x  or  x + U(ball),    x_{k+1} = Proj_S(x)(x_k + alpha * d(grad_x loss(f(x_k), y)))
 
 with d = sign (linf) or g / ||g||_2 (l2), alpha = 2.5 * eps / steps by default
-(theory.md section 8: a stronger estimate of the adversarial loss than FGSM's
+(docs/theory.md section 8: a stronger estimate of the adversarial loss than FGSM's
 one step). Restarts keep, per sample, the worst end point: misclassified
 first, then the highest loss.
 """

@@ -1,4 +1,4 @@
-"""The attack registry: name -> attack, all with one signature (theory.md section 8).
+"""The attack registry: name -> attack, all with one signature (docs/theory.md section 8).
 
     attack(model, x, y, eps, settings) -> AttackRun
 

@@ -1,7 +1,7 @@
 """Fixed, named evaluation presets, so that robustness numbers are comparable across runs.
 
 Radii are for images in [0, 1]: linf in units of 1/255, l2 for 28x28 to
-32x32 inputs. ``quick`` is FGSM on 1,000 samples (theory.md section 8: the
+32x32 inputs. ``quick`` is FGSM on 1,000 samples (docs/theory.md section 8: the
 paper's robustness claim is under FGSM); ``standard`` is PGD-10 on the whole
 test split; ``thorough`` is PGD-50 with 3 restarts on 1,000 samples.
 """

@@ -2,7 +2,7 @@
 
     S(x) = {x' : ||x' - x||_p <= eps,  lo <= x' <= hi},   p in {inf, 2}
 
-(theory.md section 8: the adversarial loss max_{x' in S(x)} loss(f(x'), y)).
+(docs/theory.md section 8: the adversarial loss max_{x' in S(x)} loss(f(x'), y)).
 This module holds what FGSM and PGD share about S: checking its parameters,
 the steepest-ascent direction for a norm, the projection onto S and a uniform
 random start inside the ball. Norms are per sample over all non-batch axes.

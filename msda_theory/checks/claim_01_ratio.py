@@ -1,4 +1,4 @@
-"""Claim 1 (theory.md section 9): (a) end to end through ``mix``, the label weight of each image equals the
+"""Claim 1 (docs/theory.md section 9): (a) end to end through ``mix``, the label weight of each image equals the
 mean of the mask actually applied to its pixels; (b) E[λ] per family, measured, no verdict.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ def ratio_statistics(name: str, n: int, *, generator: torch.Generator) -> dict[s
 
 
 @check("1b", "E[λ] per family (the mixing ratio actually shown, λ = mean(M)), measured: a property of the family, "
-             "not a prediction (nothing in theory.md sections 3-4 needs E[λ] = 1/2)", "derived",
+             "not a prediction (nothing in docs/theory.md sections 3-4 needs E[λ] = 1/2)", "derived",
        "msda-theory check --only 1b")
 def mean_ratio(ctx: CheckContext) -> Measurement:
     n = 5_000 if ctx.quick else 50_000  # 50k masks of 32×32 in float64: 400 MB per family at once

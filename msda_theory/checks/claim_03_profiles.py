@@ -1,4 +1,4 @@
-"""Claim 3: the distance profile of a_pq per family (theory.md section 6).
+"""Claim 3: the distance profile of a_pq per family (docs/theory.md section 6).
 
 Mixup constant; CutMix falling with distance to a minimum whose position is stated
 before measuring; HMix's distance contrast growing with r; GMix against the Gaussian

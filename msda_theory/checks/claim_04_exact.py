@@ -1,4 +1,4 @@
-"""Claim 4: the decomposition is exact for squared loss and an affine model (theory.md section 5)."""
+"""Claim 4: the decomposition is exact for squared loss and an affine model (docs/theory.md section 5)."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""Claim 5: the remainder of the decomposition is third order (theory.md section 5)."""
+"""Claim 5: the remainder of the decomposition is third order (docs/theory.md section 5)."""
 from __future__ import annotations
 
 from msda_theory.checks.registry import CheckContext, Measurement, check

@@ -1,4 +1,4 @@
-"""Claim 6: the moment and direct forms of R1, R2, R3 agree (theory.md section 4)."""
+"""Claim 6: the moment and direct forms of R1, R2, R3 agree (docs/theory.md section 4)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Claim 8: R2 through the first layer equals the input-gradient form (theory.md section 7)."""
+"""Claim 8: R2 through the first layer equals the input-gradient form (docs/theory.md section 7)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,5 @@
 """Claim 10 (derived): the second-order MSDA loss bounds the adversarial loss of logistic regression, at radii
-where that says something (theory.md sections 8-9), judged on the stored ``bound`` experiment.
+where that says something (docs/theory.md sections 8-9), judged on the stored ``bound`` experiment.
 
 For each model (strategy × seed, on Pullover vs Coat and on the separable Trouser vs Bag), L_msda2 =
 L_std + R1 + R2 (own a, A) is compared with the EXACT ℓ2 adversarial loss of the linear model,

@@ -18,7 +18,7 @@ from msda_theory.experiments import NeedsData
 from msda_theory.results import git_commit
 
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
-                 "arXiv 2208.09913); claims marked *derived* are consequences of the framework in theory.md that "
+                 "arXiv 2208.09913); claims marked *derived* are consequences of the framework in docs/theory.md that "
                  "this project derived and checks.")
 
 

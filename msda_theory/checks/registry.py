@@ -1,4 +1,4 @@
-"""The registry of paper checks: one function per claim of theory.md section 9.
+"""The registry of paper checks: one function per claim of docs/theory.md section 9.
 
 A check is a function ``f(ctx: CheckContext) -> Measurement`` registered with
 ``@check(...)``. Analytic checks compute their (deterministic or Monte Carlo)

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 NAME = "check"
-HELP = "run the paper checks (theory.md section 9) and write the claims ledger paper_checks.md"
+HELP = "run the paper checks (docs/theory.md section 9) and write the claims ledger paper_checks.md"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ the attack stays in pixel space [0, 1]. Evaluates on the test split of the
 data set (a run's class selection applied), the first N images or a seeded
 subset, with a progress bar on a terminal (``--quiet``: none); writes a JSON with
 ``checkpoint``, ``config`` (the run's config), ``attack``, ``norm``, ``eps``,
-``accuracy``, ``ci_low``, ``ci_high``, ``n`` and ``sanity`` (theory.md section 9, claim 9).
+``accuracy``, ``ci_low``, ``ci_high``, ``n`` and ``sanity`` (docs/theory.md section 9, claim 9).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``msda-theory weights``: a_p, a_pq and the distance profile of a mask law as JSON (theory.md section 4)."""
+"""``msda-theory weights``: a_p, a_pq and the distance profile of a mask law as JSON (docs/theory.md section 4)."""
 from __future__ import annotations
 
 import argparse

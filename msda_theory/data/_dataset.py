@@ -2,7 +2,7 @@
 
 A :class:`Dataset` holds images ``x`` of shape (N, C, H, W), float32 in [0, 1],
 and integer labels ``y`` of shape (N,) in ``0 .. num_classes - 1``. It is the
-input of the training and probing code (theory.md sections 4-5: the empirical
+input of the training and probing code (docs/theory.md sections 4-5: the empirical
 risk is an average over these N samples).
 
 Loaders check what a file asks for before allocating it: arrays against

@@ -1,4 +1,4 @@
-"""Figures of the pixel-pair weights a_pq (theory.md section 6): profiles, heatmaps, HMix sweep, GMix form."""
+"""Figures of the pixel-pair weights a_pq (docs/theory.md section 6): profiles, heatmaps, HMix sweep, GMix form."""
 from __future__ import annotations
 
 from pathlib import Path

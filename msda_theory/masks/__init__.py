@@ -1,4 +1,4 @@
-"""Mask samplers for mixed sample data augmentation (theory.md section 2).
+"""Mask samplers for mixed sample data augmentation (docs/theory.md section 2).
 
 Every sampler has ``sample(n, size, *, generator=None) -> (mask, lam)`` with
 ``mask`` (n, H, W) in [0, 1] (the weight on the first image) and

@@ -1,4 +1,4 @@
-"""The mask-sampler protocol and the pieces every family shares (theory.md section 2).
+"""The mask-sampler protocol and the pieces every family shares (docs/theory.md section 2).
 
 A mask law is anything with
 

@@ -1,4 +1,4 @@
-"""The CutMix box, per axis (theory.md section 2; shared by CutMix and HMix).
+"""The CutMix box, per axis (docs/theory.md section 2; shared by CutMix and HMix).
 
 For an axis of ``length`` pixels and a side fraction s, the cut is
 ``cut = floor(length * s)``; with a centre c uniform over 0..length-1 the box

@@ -1,4 +1,4 @@
-"""CutMix (Yun et al. 2019), as in the official code (theory.md section 2).
+"""CutMix (Yun et al. 2019), as in the official code (docs/theory.md section 2).
 
 A box of side (floor(H sqrt(1 - lam0)), floor(W sqrt(1 - lam0))) with a centre
 uniform over pixel positions and half-extents cut//2, clipped to the image;

@@ -1,4 +1,4 @@
-"""GMix (Park et al. 2022): a Gaussian mask (theory.md section 2).
+"""GMix (Park et al. 2022): a Gaussian mask (docs/theory.md section 2).
 
 With a centre c uniform over pixel positions and l = min(lam0, 1 - lam0),
 

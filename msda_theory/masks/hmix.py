@@ -1,4 +1,4 @@
-"""HMix (Park et al. 2022): a CutMix box plus Mixup outside it (theory.md section 2).
+"""HMix (Park et al. 2022): a CutMix box plus Mixup outside it (docs/theory.md section 2).
 
 A CutMix box for area fraction r (1 - lam0) (side sqrt(r (1 - lam0))), clipped;
 kappa = 1 - area / (H W); outside the box M = m = lam0 / kappa, inside M = 0.

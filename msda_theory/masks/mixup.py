@@ -1,4 +1,4 @@
-"""Mixup (Zhang et al. 2018): M = lam0 * 1, lam0 ~ Beta(alpha, alpha) (theory.md section 2)."""
+"""Mixup (Zhang et al. 2018): M = lam0 * 1, lam0 ~ Beta(alpha, alpha) (docs/theory.md section 2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Probes of the theory: experiments on trained models that test theory.md sections 7-9.
+"""Probes of the theory: experiments on trained models that test docs/theory.md sections 7-9.
 
 - ``first_layer_probe``: tr(W (A ⊙ Σ) Wᵀ) per trained model × strategy, filter spectra (section 7).
 - ``bound_terms``: second-order MSDA versus adversarial loss of logistic regression (claim 10).

@@ -1,6 +1,6 @@
 """Second-order MSDA loss versus second-order adversarial loss for logistic regression (claim 10).
 
-Theory.md section 8 (Zhang et al., Theorem 3.1, extended to masks). For
+docs/theory.md section 8 (Zhang et al., Theorem 3.1, extended to masks). For
 f(x) = θᵀx, h(z) = log(1 + e^z), l = h(f) − y f, and a perturbation δ:
 
     l(x + δ) = l(x) + (h'(f) − y) θᵀδ + ½ h''(f) (θᵀδ)² + O(‖δ‖³).
@@ -11,7 +11,7 @@ Over the ℓ2 ball ‖δ‖ ≤ ε both terms are largest at δ = ε sign(h' −
     L_adv2(ε) = L_std + ε (1/n) Σ_i |h'(f_i) − y_i| ‖θ‖ + (ε²/2) (1/n) Σ_i h''(f_i) ‖θ‖².
 
 The second-order MSDA loss is L_std + R1 + R2 (R3 = 0: f is linear) with the
-masked weights a, A (theory.md section 4):
+masked weights a, A (docs/theory.md section 4):
 
     R1 = (1/n) Σ_i (h'_i − y_i) θᵀ(a ⊙ (μ − x_i)),
     R2 = (1/2n) Σ_i h''_i θᵀ(A ⊙ C_i)θ,   C_i = Σ + (μ − x_i)(μ − x_i)ᵀ,

@@ -1,5 +1,5 @@
 """Gradient alignment (claim 7): the cosine between the parameter gradients of L_msda and of
-L_std + R1 + R2 + R3, both estimated on the same images and the same draws (theory.md sections 3-4).
+L_std + R1 + R2 + R3, both estimated on the same images and the same draws (docs/theory.md sections 3-4).
 
 With the direct estimator's draws (``regularizers.direct.draw``: M~ ~ D~, partner r, δ = (1 − M~) ⊙ (r − x_i)),
 

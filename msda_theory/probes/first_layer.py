@@ -1,6 +1,6 @@
 """The first-layer form of R2 and the spatial-frequency energy of first-layer filters.
 
-Theory.md section 7: with f(x) = g(W x + b), R2 = (1/2n) Σ_i tr(W (A ⊙ C_i) Wᵀ K_i),
+docs/theory.md section 7: with f(x) = g(W x + b), R2 = (1/2n) Σ_i tr(W (A ⊙ C_i) Wᵀ K_i),
 so MSDA penalizes the first layer W in the norm induced by A ⊙ C. The probe
 measures, for a trained W and any strategy's pixel-pair weights A,
 
@@ -77,7 +77,7 @@ def first_layer_penalty(gram: torch.Tensor, a_pq: torch.Tensor, sigma: torch.Ten
 
 
 def data_covariance(x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """Σ = (1/n) Σ_j (x_j − μ)(x_j − μ)ᵀ for images x (n, C, H, W) → (d, d) (theory.md section 1)."""
+    """Σ = (1/n) Σ_j (x_j − μ)(x_j − μ)ᵀ for images x (n, C, H, W) → (d, d) (docs/theory.md section 1)."""
     return data_moments(x.to(dtype)).cov
 
 

@@ -1,6 +1,6 @@
 """Generalization: the train–test gap per strategy and the capacity term θᵀ(A ⊙ Σ)θ of linear models.
 
-Theory.md section 8 (Zhang et al., Theorem 3.3, extended): the Rademacher
+docs/theory.md section 8 (Zhang et al., Theorem 3.3, extended): the Rademacher
 complexity of {x ↦ θᵀx : E[A''(θᵀx)] θᵀ(A ⊙ Σ)θ ≤ γ} is at most
 max{(γ/ρ)^{1/4}, (γ/ρ)^{1/2}} √(rank(Σ)/n); MSDA training makes the
 regularizer R2 small, i.e. keeps θᵀ(A ⊙ Σ)θ (weighted by h'') small. The probe

@@ -1,6 +1,6 @@
 """Zhang et al.'s model class for Theorem 3.1: logistic regression f(x) = θᵀx on centred data.
 
-Theory.md section 8. ``binary_task`` keeps two classes of a data set and centres
+docs/theory.md section 8. ``binary_task`` keeps two classes of a data set and centres
 the images by the training mean (the theorem assumes centred data; mixing
 commutes with centring because M ⊙ x_i + (1 − M) ⊙ x_j − μ = M ⊙ (x_i − μ) +
 (1 − M) ⊙ (x_j − μ)). ``train_logistic`` fits θ without a bias (the theorem's

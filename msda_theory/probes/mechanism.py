@@ -1,6 +1,6 @@
 """Claim 11, mechanism version: train with the explicit regularizer L_std + R1 + R2 (no mixing).
 
-Theory.md sections 4 and 9. With the data moments of the training set (``data_moments``),
+docs/theory.md sections 4 and 9. With the data moments of the training set (``data_moments``),
 u_i = μ − x_i, C_i = Σ + u_i u_i^T, e_i = h'(z_i) − y_i, J_i = ∂z_i/∂x (K, d) and a strategy's
 pixel weights a (HW), A (HW, HW) broadcast over the channels (the mask is shared by them):
 

@@ -6,7 +6,7 @@ Every probe reports a mean over seeds with a 95% t-interval,
 
 and a paired comparison (strategy − baseline, seed by seed) reads its verdict
 from where that interval lies: above 0 'holds', below 0 'fails', across 0
-'inconclusive' (theory.md section 8, the empirical claims).
+'inconclusive' (docs/theory.md section 8, the empirical claims).
 """
 from __future__ import annotations
 

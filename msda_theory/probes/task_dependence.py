@@ -1,6 +1,6 @@
 """Claim 11: the best MSDA strategy depends on the task (a local versus a global label).
 
-Theory.md sections 4, 6, 7, 9. The prediction, fixed before measuring:
+docs/theory.md sections 4, 6, 7, 9. The prediction, fixed before measuring:
 
 R2 penalizes products of input gradients g_p g_q weighted by a_pq C[p, q].
 Mixup's a_pq is one constant (1/6 at alpha = 1) for every pair; CutMix's is

@@ -1,6 +1,6 @@
 """Two synthetic tasks on real-image backgrounds: a spatially local and a spatially global label.
 
-Claim 11 (theory.md sections 4, 6, 9). Both tasks keep a real image as a
+Claim 11 (docs/theory.md sections 4, 6, 9). Both tasks keep a real image as a
 distractor background and plant the label in a pattern the background does not
 carry:
 

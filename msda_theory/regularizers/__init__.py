@@ -1,4 +1,4 @@
-"""MSDA as a regularizer: L_msda = L_std + R1 + R2 + R3 + remainder (theory.md sections 3-5, 7).
+"""MSDA as a regularizer: L_msda = L_std + R1 + R2 + R3 + remainder (docs/theory.md sections 3-5, 7).
 
 - ``decompose``: every term, by the moment form (pixel weights a, A times data
   moments) or the direct form (averages over draws of mask and partner);

@@ -1,4 +1,4 @@
-"""Data moments of the partner law D_X (theory.md section 1).
+"""Data moments of the partner law D_X (docs/theory.md section 1).
 
 r ~ uniform over the reference images {x_1..x_m} (default: the anchors):
 
@@ -27,7 +27,7 @@ class DataMoments:
 
 
 def data_moments(reference: Tensor, *, covariance: bool = True) -> DataMoments:
-    """mu and Sigma (1/m normalization, as in theory.md section 1) of ``reference`` (m, C, H, W)."""
+    """mu and Sigma (1/m normalization, as in docs/theory.md section 1) of ``reference`` (m, C, H, W)."""
     flat = reference.reshape(reference.shape[0], -1)
     mean = flat.mean(0)
     if not covariance:

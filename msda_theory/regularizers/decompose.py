@@ -1,4 +1,4 @@
-"""L_msda = L_std + R1 + R2 + R3 + remainder, by the moment or the direct estimator (theory.md sections 3-5).
+"""L_msda = L_std + R1 + R2 + R3 + remainder, by the moment or the direct estimator (docs/theory.md sections 3-5).
 
 ``decompose`` evaluates every term for a model on a data set and a mask law:
 L_std exactly, R1-R3 by the moment form (pixel weights times data moments) or

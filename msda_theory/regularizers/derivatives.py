@@ -1,4 +1,4 @@
-"""Input derivatives of a model through ``torch.func`` (theory.md section 4).
+"""Input derivatives of a model through ``torch.func`` (docs/theory.md section 4).
 
 All functions work on a batch x (B, C, H, W) of independent images (the
 model must treat samples independently: eval mode for batch norm) and never

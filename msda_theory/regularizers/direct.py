@@ -1,4 +1,4 @@
-"""Draws of (mask, partner) per image and the quantities averaged over them (theory.md sections 3-4).
+"""Draws of (mask, partner) per image and the quantities averaged over them (docs/theory.md sections 3-4).
 
 For anchor x_i a draw is a mask M~ ~ D~ and a partner r ~ D_X; the
 perturbation is delta = (1 - M~) * (r - x_i) (mask broadcast over channels).

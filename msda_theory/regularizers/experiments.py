@@ -1,4 +1,4 @@
-"""Helpers of the decomposition experiments (theory.md section 5): the smooth small models, the binary
+"""Helpers of the decomposition experiments (docs/theory.md section 5): the smooth small models, the binary
 task used for bce on a multi-class set, and the scales of the Taylor check. The experiments themselves
 live in ``msda_theory.experiments`` and write through the results store.
 """

@@ -1,4 +1,4 @@
-"""R2 through the first layer: f(x) = g(W x + b)  =>  J_i = J_g W (theory.md section 7).
+"""R2 through the first layer: f(x) = g(W x + b)  =>  J_i = J_g W (docs/theory.md section 7).
 
     R2 = (1/2n) sum_i tr(W (A * C_i) W^T K_i),   K_i = J_g(z_i)^T h''(f(x_i)) J_g(z_i),  z_i = W x_i + b,
 

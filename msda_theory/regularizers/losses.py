@@ -1,4 +1,4 @@
-"""Losses generalized-linear in the label: l(x, y) = h(f(x)) - y . f(x) (theory.md section 1).
+"""Losses generalized-linear in the label: l(x, y) = h(f(x)) - y . f(x) (docs/theory.md section 1).
 
 Every loss here is written through its log-partition h and the derivatives the
 decomposition needs, row by row over a batch of outputs z (B, K):

@@ -1,4 +1,4 @@
-"""The moment form of R1, R2, R3: pixel weights times data moments (theory.md section 4).
+"""The moment form of R1, R2, R3: pixel weights times data moments (docs/theory.md section 4).
 
 With u_i = mu - x_i, C_i = Sigma + u_i u_i^T, e_i = h'(z_i) - y_i, g_i = J_i^T e_i:
 

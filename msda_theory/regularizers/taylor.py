@@ -1,4 +1,4 @@
-"""The Taylor order of the decomposition: scale the perturbation, x_i + t delta (theory.md section 5).
+"""The Taylor order of the decomposition: scale the perturbation, x_i + t delta (docs/theory.md section 5).
 
     L_msda(t) = E l(x_i + t delta, y_i),  R1(t) = t R1,  R2(t) = t^2 R2,  R3(t) = t^2 R3,
     remainder(t) = L_msda(t) - L_std - R1(t) - R2(t) - R3(t) = O(t^3).

@@ -1,4 +1,4 @@
-"""Training with mixed sample data augmentation (theory.md sections 2 and 8-9).
+"""Training with mixed sample data augmentation (docs/theory.md sections 2 and 8-9).
 
 - ``TrainConfig``: the frozen, flat configuration of a run (written as JSON beside results).
 - ``fit(config, out_dir, *, model, train_data, test_data, resume, progress, callback) -> RunResult``:

@@ -1,4 +1,4 @@
-"""Mixing cost (claim 12 of theory.md section 9): per-epoch training time relative to Mixup.
+"""Mixing cost (claim 12 of docs/theory.md section 9): per-epoch training time relative to Mixup.
 
 Timings on a shared or noisy machine drift; to compare strategies fairly they
 are measured in the same process, interleaved (A B C A B C ...), each timed

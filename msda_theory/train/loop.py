@@ -1,4 +1,4 @@
-"""One epoch of MSDA training and the clean evaluation (theory.md sections 1-2).
+"""One epoch of MSDA training and the clean evaluation (docs/theory.md sections 1-2).
 
 Training minimises the MSDA loss with soft labels: for each mini-batch
 (x, y) the mixed batch ``x~, y~ = mix(x, y, sampler, ...)`` and

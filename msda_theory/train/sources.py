@@ -1,7 +1,7 @@
 """A user's own data for training: a map-style ``Dataset`` is read once into tensors, a ``DataLoader`` is streamed.
 
 Both yield (x, y) with x images (C, H, W) per item, batched to (B, C, H, W)
-floating, and y integer class indices (B,) (theory.md sections 4-5: the
+floating, and y integer class indices (B,) (docs/theory.md sections 4-5: the
 empirical risk is an average over these samples).
 
 - A map-style ``Dataset`` (``__len__`` and ``__getitem__`` returning (x, y)) is

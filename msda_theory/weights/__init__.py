@@ -1,4 +1,4 @@
-"""Pixel and pixel-pair weights of a mask law under D~ (theory.md sections 3, 4 and 6).
+"""Pixel and pixel-pair weights of a mask law under D~ (docs/theory.md sections 3, 4 and 6).
 
     a_p  = E_{D~}[1 - M_p],   a_pq = E_{D~}[(1 - M_p)(1 - M_q)],
     E_{D~}[phi(M)] = E_{D_M}[lam phi(M) + (1 - lam) phi(1 - M)],  lam = mean(M).
@@ -45,7 +45,7 @@ def pair_weights(
     rows: Iterable[Any] = (),
     progress: bool = False,
 ) -> PairWeights:
-    """a_p, a_pq, rows and distance profiles of ``sampler``'s law under D~ (theory.md section 4).
+    """a_p, a_pq, rows and distance profiles of ``sampler``'s law under D~ (docs/theory.md section 4).
 
     Args:
         sampler: a built-in family (exact or mc) or anything with ``sample`` (mc only).

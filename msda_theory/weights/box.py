@@ -1,4 +1,4 @@
-"""Exact a_p, a_pq of CutMix and HMix: finite sums over cut sizes and box centres (theory.md section 6).
+"""Exact a_p, a_pq of CutMix and HMix: finite sums over cut sizes and box centres (docs/theory.md section 6).
 
 Both draw a box of side fraction s = sqrt(r (1 - lam0)) (CutMix: r = 1) with
 cut = floor(L s) per axis, so the pair (cut_y, cut_x) is constant on intervals

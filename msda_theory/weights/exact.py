@@ -1,4 +1,4 @@
-"""Exact a_p, a_pq for the families that have one (theory.md section 6).
+"""Exact a_p, a_pq for the families that have one (docs/theory.md section 6).
 
 - Mixup(a): lam ~ Beta(a+1, a) under D~, so a_pq = a (a + 1) / ((2a + 1)(2a + 2)) and
   a_p = a / (2a + 1) for every pixel and pair.

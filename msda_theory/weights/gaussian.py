@@ -1,4 +1,4 @@
-"""Exact GMix weights: a sum over centres, a quadrature over lam0 (theory.md section 6).
+"""Exact GMix weights: a sum over centres, a quadrature over lam0 (docs/theory.md section 6).
 
 With l = min(lam0, 1 - lam0) and G_c(p) = gy_c(py) gx_c(px), gy_c(y) = exp(-pi (y - cy)^2 / (l H W)),
 D~ is the same for M = G and M = 1 - G (it is symmetric under M <-> 1 - M), so with mu = mean(G):
@@ -100,7 +100,7 @@ def gmix_continuum_profile(distance: torch.Tensor, size: Size, alpha: float, *, 
 
 
 def gmix_gaussian_term(distance: torch.Tensor, size: Size, alpha: float, *, order: int = 64) -> torch.Tensor:
-    """E_l[(l/2) exp(-pi d^2 / (2 l H W))] alone (theory.md section 6's E_c[G_p G_q]), (K,)."""
+    """E_l[(l/2) exp(-pi d^2 / (2 l H W))] alone (docs/theory.md section 6's E_c[G_p G_q]), (K,)."""
     pixels = size[0] * size[1]
     ell, wt = (torch.from_numpy(v) for v in ell_quadrature(alpha, pixels, order))
     d2 = distance.to(torch.float64)[:, None] ** 2

@@ -1,4 +1,4 @@
-"""The weights of a finite set of masks, and the uniform law on such a set (theory.md sections 3-4).
+"""The weights of a finite set of masks, and the uniform law on such a set (docs/theory.md sections 3-4).
 
 For masks M_1..M_S with ratios lam_s (lam_s = mean(M_s) under the official
 semantics), the D~ mixture restricted to the set gives

@@ -1,4 +1,4 @@
-"""Monte Carlo a_p, a_pq for any mask law, with standard errors (theory.md sections 3 and 4).
+"""Monte Carlo a_p, a_pq for any mask law, with standard errors (docs/theory.md sections 3 and 4).
 
 D~ is realized by importance weights: each mask M ~ D_M, lam = mean(M), gives one
 iid value per quantity, v = lam phi(1 - M) + (1 - lam) phi(M) with phi the

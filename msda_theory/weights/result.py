@@ -1,4 +1,4 @@
-"""What ``pair_weights`` returns: a_p, a_pq, rows and distance profiles (theory.md sections 4 and 6).
+"""What ``pair_weights`` returns: a_p, a_pq, rows and distance profiles (docs/theory.md sections 4 and 6).
 
 Both estimators (exact and Monte Carlo) describe a_pq by its sums over pixel
 pairs at each offset, S(dy, dx) = sum_{p, q = p + (dy, dx)} a_pq, an array

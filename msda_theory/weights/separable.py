@@ -1,4 +1,4 @@
-"""Exact pixel-pair weights in separable form (theory.md sections 4 and 6).
+"""Exact pixel-pair weights in separable form (docs/theory.md sections 4 and 6).
 
 Every exact family writes its weights as
 

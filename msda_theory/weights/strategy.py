@@ -1,4 +1,4 @@
-"""One entry for the weights of a strategy: zeros, exact, or Monte Carlo (theory.md sections 4 and 6).
+"""One entry for the weights of a strategy: zeros, exact, or Monte Carlo (docs/theory.md sections 4 and 6).
 
 ``strategy_weights(name_or_sampler, size, method=...)`` returns a ``PairWeights``:
 

@@ -1,4 +1,4 @@
-"""Continuum (torus, no border) CutMix and HMix weights, derived with sympy (theory.md section 6).
+"""Continuum (torus, no border) CutMix and HMix weights, derived with sympy (docs/theory.md section 6).
 
 On the unit torus a box of side t (image fractions) with a uniform position holds
 two points at per-axis offsets d in [0, 1/2] with probability h(t, dy) h(t, dx),

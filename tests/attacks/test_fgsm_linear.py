@@ -1,4 +1,4 @@
-"""FGSM on linear models: the analytic worst case (theory.md section 8), in float64."""
+"""FGSM on linear models: the analytic worst case (docs/theory.md section 8), in float64."""
 from __future__ import annotations
 
 import itertools

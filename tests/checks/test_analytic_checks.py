@@ -1,4 +1,4 @@
-"""The analytic checks hold in quick mode; the restated rows 1a, 1b, 3, 3b read as theory.md section 9 asks."""
+"""The analytic checks hold in quick mode; the restated rows 1a, 1b, 3, 3b read as docs/theory.md section 9 asks."""
 from __future__ import annotations
 
 import pytest
@@ -22,7 +22,7 @@ def test_analytic_check_holds(checks, cid) -> None:
 def test_mean_ratio_is_measured_not_judged(checks) -> None:
     m = checks["1b"].func(CheckContext(preset="tiny"))
     assert m.verdict == "measured"
-    assert 0.68 < m.details["stats"]["cutmix"]["mean_lam"] < 0.72  # theory.md section 9: ≈ 0.70 at 32 px
+    assert 0.68 < m.details["stats"]["cutmix"]["mean_lam"] < 0.72  # docs/theory.md section 9: ≈ 0.70 at 32 px
 
 
 def test_recovered_mask_detects_a_wrong_label_weight(monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""Properties of every mask family (theory.md section 2)."""
+"""Properties of every mask family (docs/theory.md section 2)."""
 import math
 
 import pytest

@@ -36,7 +36,7 @@ def test_adversarial_loss_equals_brute_force_on_the_circle(eps):
 
 
 def test_msda_regularizers_equal_direct_form_over_a_finite_mask_set():
-    # For a finite set of masks, a and A are its reweighted moments (theory.md section 3), and R1, R2 equal
+    # For a finite set of masks, a and A are its reweighted moments (docs/theory.md section 3), and R1, R2 equal
     # the averages over (i, r, M ~ D~) of (h' − y) θᵀδ and ½ h'' (θᵀδ)², δ = (1 − M) ⊙ (r − x_i): exactly.
     x, y, theta = _data(n=5, shape=(2, 3, 3), seed=1)
     mask, lam = CutMix(alpha=1.0).sample(7, (3, 3), generator=torch.Generator().manual_seed(2), dtype=torch.float64)

@@ -1,4 +1,4 @@
-"""Closed forms and structural properties of the exact weights (theory.md sections 4 and 6)."""
+"""Closed forms and structural properties of the exact weights (docs/theory.md sections 4 and 6)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""The 224 x 224 exact profile (time) and the continuum torus limit (theory.md section 6)."""
+"""The 224 x 224 exact profile (time) and the continuum torus limit (docs/theory.md section 6)."""
 from __future__ import annotations
 
 import time
