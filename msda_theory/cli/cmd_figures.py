@@ -25,7 +25,12 @@ def render_figures(out: Path, *, only: list[str] | None, preset: str, seed: int,
     the others still run."""
     from tqdm import tqdm
 
-    from msda_theory.figures.registry import FigureContext, all_figures
+    import matplotlib
+
+    matplotlib.use("Agg")  # an entry point: draw headless
+    import matplotlib.pyplot as plt
+
+    from msda_theory.figures.registry import PAPER_STYLE, FigureContext, all_figures
     from msda_theory.results import ResultStore
 
     figures = all_figures()
@@ -41,7 +46,8 @@ def render_figures(out: Path, *, only: list[str] | None, preset: str, seed: int,
     for f in bar:
         bar.set_postfix_str(f.name)
         try:
-            results.append((f.name, f.func(ctx)))
+            with plt.rc_context(PAPER_STYLE):
+                results.append((f.name, f.func(ctx)))
         except Exception as err:  # reported and counted; the run goes on
             results.append((f.name, f"{type(err).__name__}: {err}"))
     return results

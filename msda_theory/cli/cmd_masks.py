@@ -18,7 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # an entry point: draw headless
+    import matplotlib.pyplot as plt
+
     from msda_theory.figures.fig_masks import draw_mask_examples
+    from msda_theory.figures.registry import PAPER_STYLE
 
     from msda_theory.cli._common import output_folder, selection
 
@@ -27,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         masks.get(name)  # validates the name with the registry's message
     masks.HMix(r=args.r)
     out = output_folder(args.out)
-    paths = draw_mask_examples(out, strategies=names, lam=args.lam, r=args.r, seed=args.seed)
+    with plt.rc_context(PAPER_STYLE):
+        paths = draw_mask_examples(out, strategies=names, lam=args.lam, r=args.r, seed=args.seed)
     print(f"wrote {paths[0]}")
     return 0

@@ -23,7 +23,7 @@ def _title(units: list[dict[str, Any]]) -> str:
 
 
 def _label(s: str) -> str:
-    return "vanilla" if s == "none" else s
+    return "none (vanilla)" if s == "none" else s  # the CLI's name, with the usual word
 
 
 @figure("convergence", "Clean train accuracy, test accuracy and training loss per epoch (the training gates)")
