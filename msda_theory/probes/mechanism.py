@@ -25,7 +25,7 @@ from msda_theory.regularizers.data_moments import DataMoments, data_moments
 from msda_theory.regularizers.losses import GLMLoss, get_loss, label_rows, output_rows
 from msda_theory.train import TrainConfig, prepare_task
 from msda_theory.train.fit import init_model, stream_seeds
-from msda_theory.train.loop import evaluate, learning_rate, make_optimizer, steps_per_epoch
+from msda_theory.train.loop import evaluate, make_optimizer, train_epoch
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def explicit_terms(model: nn.Module, x: Tensor, y: Tensor, loss: GLMLoss, moment
 
 
 def train_explicit(config: TrainConfig, train_set: Any, test_set: Any, a_p: Tensor, a_pq: Tensor) -> dict[str, Any]:
-    """Minimize mean_i (l_i + R1_i + R2_i) with ``config``'s model, optimizer, schedule, epochs and seed.
+    """Minimize mean_i (l_i + R1_i + R2_i) with ``config``'s model, optimizer, schedule, epochs and seed,
+    through the library's one training step (``train.loop.train_epoch`` with an ``objective``).
 
     Initial weights and data order come from ``fit``'s streams for ``config.seed`` (the mixing run of the
     same seed starts from the same weights and sees the batches in the same order). Returns the last
@@ -77,22 +78,14 @@ def train_explicit(config: TrainConfig, train_set: Any, test_set: Any, a_p: Tens
     moments = data_moments(task.x_train.float())
     weights = ExplicitWeights.from_pixels(a_p, a_pq, task.in_shape[0])
     order_generator = torch.Generator().manual_seed(stream_seeds(config.seed)[1])
-    n, steps = len(task.y_train), steps_per_epoch(len(task.y_train), config.batch_size)
-    curve = []
-    for epoch in range(config.epochs):
-        order, total = torch.randperm(n, generator=order_generator), 0.0
-        model.train()
-        for i in range(steps):
-            index = order[i * config.batch_size:(i + 1) * config.batch_size]
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(config, epoch * steps + i, config.epochs * steps)
-            l_std, r1, r2 = explicit_terms(model, task.x_train[index], task.y_train[index], loss, moments, weights)
-            objective = (l_std + r1 + r2).mean()
-            optimizer.zero_grad(set_to_none=True)
-            objective.backward()
-            optimizer.step()
-            total += float(objective.detach()) * len(index)
-        curve.append(total / n)
+
+    def objective(net: nn.Module, xb: Tensor, yb: Tensor) -> Tensor:
+        l_std, r1, r2 = explicit_terms(net, xb, yb, loss, moments, weights)
+        return (l_std + r1 + r2).mean()
+
+    curve = [train_epoch(model, optimizer, task, config, epoch=epoch, order_generator=order_generator,
+                         mix_generator=torch.Generator(), objective=objective)["train_loss"]
+             for epoch in range(config.epochs)]
     test, clean = evaluate(model, task.x_test, task.y_test), evaluate(model, task.x_train, task.y_train)
     return {"test_accuracy": test["accuracy"], "clean_train_accuracy": clean["accuracy"], "train_loss_curve": curve}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -155,11 +155,15 @@ def train_epoch(
     order_generator: torch.Generator,
     mix_generator: torch.Generator,
     progress: bool = False,
+    objective: Callable[[nn.Module, Tensor, Tensor], Tensor] | None = None,
 ) -> dict[str, Any]:
     """Train one epoch (0-based ``epoch``) over a generator-drawn permutation of the training set (or its loader).
 
-    Returns {"train_loss": mean MSDA loss, "train_accuracy": share of predictions
-    equal to the argmax of the mixed target, "lr": last learning rate,
+    ``objective(model, x, y) -> scalar`` replaces the (mixed) training loss when given, e.g. an explicit
+    regularizer L_std + R1 + R2 (no mixing then; the batches, schedule and optimizer step are the same).
+
+    Returns {"train_loss": mean MSDA loss (or objective), "train_accuracy": share of predictions
+    equal to the argmax of the mixed target (None with an objective), "lr": last learning rate,
     "train_seconds": wall time, "mix_seconds": time spent in ``mix``}.
     """
     device, dtype = next(model.parameters()).device, model_dtype(model)
@@ -175,7 +179,9 @@ def train_epoch(
     for i, (xb, yb) in enumerate(bar):
         xb, yb = xb.to(device, dtype), yb.to(device)  # (B, C, H, W), (B,)
         t_mix = time.perf_counter()
-        if sampler is None:
+        if objective is not None:
+            target = None
+        elif sampler is None:
             target = soft_labels(yb, task.num_classes, config.label_smoothing).to(dtype)
         else:
             xb, target, _ = mix(xb, yb, sampler, num_classes=task.num_classes, mode=config.mode,
@@ -186,20 +192,24 @@ def train_epoch(
             lr = learning_rate(config, epoch * steps + i, config.epochs * steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        logits = model(xb)
-        loss = training_loss(logits, target)
+        if objective is None:
+            logits = model(xb)
+            loss = training_loss(logits, target)
+        else:
+            loss = objective(model, xb, yb)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         loss_sum += float(loss.detach()) * len(yb)
-        agree += int((predictions(logits.detach()) == target.argmax(1)).sum())
+        if objective is None:
+            agree += int((predictions(logits.detach()) == target.argmax(1)).sum())
         n += len(yb)
         if i % 20 == 0:
             bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
     bar.close()
     if n == 0:
         raise ValueError("the training data gave no batch in this epoch")
-    return {"train_loss": loss_sum / n, "train_accuracy": agree / n, "lr": lr,
+    return {"train_loss": loss_sum / n, "train_accuracy": agree / n if objective is None else None, "lr": lr,
             "train_seconds": time.perf_counter() - start, "mix_seconds": mix_seconds}
 
 
