@@ -20,8 +20,8 @@ import torch
 
 from msda_theory.bench import SHAPES, TINY, format_table, run_benchmark
 from msda_theory.bench_scale import in_child, pgd_case, slope
+from msda_theory.masks import PAPER_FAMILIES
 
-PAPER_FAMILIES = ("mixup", "cutmix", "hmix", "gmix")
 GB = 2**30
 README_START, README_END = "<!-- bench-suite:start -->", "<!-- bench-suite:end -->"
 

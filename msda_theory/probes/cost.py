@@ -15,6 +15,7 @@ import statistics
 from typing import Any, Sequence
 
 from msda_theory.probes.stats import paired_difference, t_interval
+from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig, epoch_cost
 
 COST_TARGET = 1.05
@@ -22,7 +23,7 @@ NEW = ("hmix", "gmix")
 OLD = ("mixup", "cutmix")
 
 
-def cost_probe(base: TrainConfig, *, strategies: Sequence[str] = ("mixup", "cutmix", "hmix", "gmix"),
+def cost_probe(base: TrainConfig, *, strategies: Sequence[str] = PAPER_FAMILIES,
                repeats: int = 3, train_set: Any = None) -> dict[str, Any]:
     """Per-epoch time ratios to Mixup from interleaved rounds: median, per-round t-CI, and the mixing-only ratio."""
     res = epoch_cost(base, strategies, repeats=repeats, train_set=train_set)
