@@ -1,8 +1,11 @@
 """Claim 8: R2 through the first layer equals the input-gradient form (docs/theory.md section 7)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
+from scipy import stats
 
 from msda_theory import masks
 from msda_theory.checks.registry import CheckContext, Measurement, check
@@ -53,10 +56,6 @@ def penalty_ratios(units: list[dict]) -> list[dict[str, dict[str, float]]]:
 def own_lowest_comparisons(tables: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
     """For each penalty column s and other MSDA model t: d_k = log ratio_k[s][s] − log ratio_k[t][s] over seeds k,
     a one-sample t-test (two-sided), Holm across all (s, t)."""
-    import math
-
-    from scipy import stats
-
     from msda_theory.probes.stats import holm, t_interval
 
     columns = [s for s in tables[0] if s != "none"]
@@ -65,7 +64,18 @@ def own_lowest_comparisons(tables: list[dict[str, dict[str, float]]]) -> dict[st
     p_values = {k: float(stats.ttest_1samp(v, 0.0).pvalue) if len(v) > 1 and np.std(v) > 0 else 1.0
                 for k, v in diffs.items()}
     adjusted = holm(p_values)
-    return {k: {**t_interval(v).as_dict(), **adjusted[k]} for k, v in diffs.items()}
+    return {k: {**t_interval(v).as_dict(), **adjusted[k], "mde": t_mde(v, comparisons=len(diffs))}
+            for k, v in diffs.items()}
+
+
+def t_mde(values: list[float], *, comparisons: int, alpha: float = 0.05, power: float = 0.8) -> float:
+    """MDE = (t_{1 − α/(2m), n−1} + t_{power, n−1}) · sd/√n: the smallest mean difference a two-sided t-test at
+    the Bonferroni level α/m (Holm's strictest step) detects with the given power; NaN for fewer than 2 seeds."""
+    n = len(values)
+    if n < 2:
+        return float("nan")
+    se = float(np.std(values, ddof=1)) / math.sqrt(n)
+    return float((stats.t.ppf(1 - alpha / (2 * comparisons), n - 1) + stats.t.ppf(power, n - 1)) * se)
 
 
 @check("8b", "Trained first layers follow the penalty of their own strategy: under A_s, the model trained with s has "
@@ -89,6 +99,8 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                f"{sum(c['mean'] < 0 for c in comp.values())} of {len(comp)} have the own model lower on average, "
                f"{sum(c['significant'] and c['mean'] < 0 for c in comp.values())} significantly (Holm); least favourable: "
                f"{worst[0]}: log-ratio difference {worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, {worst[1]['high']:+.3f}]; "
+               f"MDE (80% power, Holm's strictest level) {min(c['mde'] for c in comp.values()):.3f}–"
+               f"{max(c['mde'] for c in comp.values()):.3f} in log-ratio units; "
                f"{gates_text(gates)}"),
         verdict=verdict_with_gates(ctx, gates, [], verdict),
         method=("The first layers of the claim-9 models (stored trained-model results): penalty "
