@@ -10,6 +10,7 @@ from scipy import stats
 from msda_theory import masks
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.data import load
+from msda_theory.probes.stats import t_minimum_detectable_effect
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
 from msda_theory.regularizers.experiments import small_model
 from msda_theory.weights import strategy_weights
@@ -68,14 +69,11 @@ def own_lowest_comparisons(tables: list[dict[str, dict[str, float]]]) -> dict[st
             for k, v in diffs.items()}
 
 
-def t_mde(values: list[float], *, comparisons: int, alpha: float = 0.05, power: float = 0.8) -> float:
-    """MDE = (t_{1 − α/(2m), n−1} + t_{power, n−1}) · sd/√n: the smallest mean difference a two-sided t-test at
-    the Bonferroni level α/m (Holm's strictest step) detects with the given power; NaN for fewer than 2 seeds."""
+def t_mde(values: list[float], *, comparisons: int) -> float:
+    """The t-based MDE (80% power, Bonferroni level α/m: Holm's strictest step) of the mean of ``values``."""
     n = len(values)
-    if n < 2:
-        return float("nan")
-    se = float(np.std(values, ddof=1)) / math.sqrt(n)
-    return float((stats.t.ppf(1 - alpha / (2 * comparisons), n - 1) + stats.t.ppf(power, n - 1)) * se)
+    se = float(np.std(values, ddof=1)) / math.sqrt(n) if n > 1 else math.inf
+    return t_minimum_detectable_effect(se, n, comparisons=comparisons)
 
 
 @check("8b", "Trained first layers follow the penalty of their own strategy: under A_s, the model trained with s has "

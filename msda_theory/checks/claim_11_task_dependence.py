@@ -21,7 +21,7 @@ from scipy import stats
 
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import PLATEAU_TOL, plateau
-from msda_theory.probes.stats import percentage_points
+from msda_theory.probes.stats import percentage_points, t_minimum_detectable_effect
 from msda_theory.probes.task_dependence import PREDICTION, verdict
 
 CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in opposite orders, as the a_pq "
@@ -40,7 +40,7 @@ def mde(interval: dict[str, float]) -> float:
     if n < 2:
         return math.inf
     se = (interval["high"] - interval["low"]) / 2 / stats.t.ppf(0.975, n - 1)
-    return float((stats.t.ppf(0.975, n - 1) + stats.t.ppf(0.8, n - 1)) * se)
+    return t_minimum_detectable_effect(se, n)
 
 
 def combined_verdict(versions: dict[str, dict[str, Any]]) -> str:

@@ -137,6 +137,17 @@ def minimum_detectable_effect(se: float, *, comparisons: int, alpha: float = 0.0
     return float((stats.norm.ppf(1 - alpha / (2 * comparisons)) + stats.norm.ppf(power)) * se)
 
 
+def t_minimum_detectable_effect(se: float, n: int, *, comparisons: int = 1, alpha: float = 0.05,
+                                power: float = 0.8) -> float:
+    """MDE = (t_{1 − α/(2m), n−1} + t_{power, n−1}) · se: ``minimum_detectable_effect`` for a t-test over n
+    seeds (few seeds: t instead of normal quantiles); inf for n < 2."""
+    if comparisons < 1:
+        raise ValueError(f"comparisons must be >= 1, got {comparisons!r}")
+    if n < 2:
+        return math.inf
+    return float((stats.t.ppf(1 - alpha / (2 * comparisons), n - 1) + stats.t.ppf(power, n - 1)) * se)
+
+
 def seeds_for_mde(treated: np.ndarray, baseline: np.ndarray, *, target: float, comparisons: int,
                   alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
     """Seeds S that make the MDE of mean(treated − baseline) equal ``target``, from the measured variance.

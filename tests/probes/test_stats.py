@@ -90,3 +90,12 @@ def test_seeds_for_mde_from_seed_and_image_variance() -> None:
         seeds_for_mde(diff, diff, target=0, comparisons=1)
     with pytest.raises(ValueError, match=r"equal \(S, N\) arrays with S, N >= 2"):
         seeds_for_mde(diff[:1], diff[:1], target=0.02, comparisons=1)
+
+
+def test_t_mde_tends_to_the_normal_mde_and_is_wider_for_few_seeds():
+    from msda_theory.probes.stats import minimum_detectable_effect, t_minimum_detectable_effect
+
+    z = minimum_detectable_effect(0.01, comparisons=4)
+    assert t_minimum_detectable_effect(0.01, 10**6, comparisons=4) == pytest.approx(z, rel=1e-4)
+    assert t_minimum_detectable_effect(0.01, 3, comparisons=4) > 2 * z  # t with 2 degrees of freedom
+    assert t_minimum_detectable_effect(0.01, 1) == math.inf
