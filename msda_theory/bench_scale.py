@@ -3,7 +3,11 @@
 - decompose (direct estimator): floor = per draw, one forward pass at x_i + delta for the
   mixed loss plus one forward-over-forward second directional derivative at x_i along
   delta, on a chunk of the size the estimator uses; cost ratio = decompose / (floor per
-  evaluation x n x draws). Peak RSS of the whole run.
+  evaluation x n x draws). Both are process CPU seconds of the one-thread child
+  (``time.process_time`` as the Timer's clock), so that other processes on a shared
+  machine do not enter the ratio (wall seconds of the run are reported beside them;
+  on an idle machine the two agree). The floor is timed before and after the run
+  and averaged. Peak RSS of the whole run.
 - weights (exact CutMix a_p and distance profile): seconds and peak RSS against H W.
 - pgd (PGD-10 + final forward): floor = 11 forward+backward passes to the input.
 
@@ -12,7 +16,8 @@ CASE JSON``), one thread, which prints one JSON line with its peak RSS: ``peak_r
 is VmHWM from /proc/self/status (the new process image's own high-water mark), and
 ``ru_maxrss_bytes`` is ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which Linux carries
 over from the parent at fork, so it is only an upper bound when the parent is large.
-Times use ``torch.utils.benchmark.Timer``.
+Times use ``torch.utils.benchmark.Timer``. Each child sets glibc's allocator to keep
+freed buffers (``msda_theory.allocator``), as ``msda-theory decompose`` does.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,11 +36,13 @@ from torch.nn import functional as F
 from torch.utils.benchmark import Timer
 
 from msda_theory import masks, models
+from msda_theory.allocator import steady_allocator
 
 
-def timed(fn: Callable[[], object], *, once: bool = False, min_run_time: float = 1.0) -> float:
-    """Median seconds of fn() by torch.utils.benchmark.Timer (synchronizes a GPU); once: a single run."""
-    timer = Timer(stmt="fn()", globals={"fn": fn})
+def timed(fn: Callable[[], object], *, once: bool = False, min_run_time: float = 1.0, cpu: bool = False) -> float:
+    """Median seconds of fn() by torch.utils.benchmark.Timer (synchronizes a GPU); once: a single run.
+    cpu: this process's CPU seconds (time.process_time) instead of wall seconds."""
+    timer = Timer(stmt="fn()", globals={"fn": fn}, **({"timer": time.process_time} if cpu else {}))
     return timer.timeit(1).median if once else timer.blocked_autorange(min_run_time=min_run_time).median
 
 
@@ -83,15 +91,16 @@ def decompose_case(n: int, draws: int, model: str = "cnn") -> dict[str, Any]:
             ce.value(f((xs + delta).reshape(-1, *x.shape[1:])).reshape(s, b, -1), rows)
             directional_derivatives(f, xs, delta)
 
-    per_eval = [timed(floor_chunk) / (s * b)]
-    run = lambda: decompose(net, x, y, masks.CutMix(), estimator="direct", n_masks=draws,  # noqa: E731
-                            generator=torch.Generator().manual_seed(0))
-    seconds = timed(run, once=True)
-    per_eval.append(timed(floor_chunk) / (s * b))
+    per_eval = [timed(floor_chunk, cpu=True) / (s * b)]
+    wall = time.perf_counter()
+    seconds = timed(lambda: decompose(net, x, y, masks.CutMix(), estimator="direct", n_masks=draws,
+                                      generator=torch.Generator().manual_seed(0)), once=True, cpu=True)
+    wall = time.perf_counter() - wall
+    per_eval.append(timed(floor_chunk, cpu=True) / (s * b))
     floor = float(np.mean(per_eval)) * n * draws
     return {"model": model, "data": source, "n": n, "draws": draws, "evaluations_per_call": evaluations,
-            "seconds": seconds, "floor_seconds": floor, "ratio_to_floor": seconds / floor,
-            "floor_per_evaluation_s": per_eval}
+            "seconds": seconds, "wall_seconds": wall, "floor_seconds": floor, "ratio_to_floor": seconds / floor,
+            "floor_per_evaluation_s": per_eval, "clock": "process CPU seconds, one thread"}
 
 
 def weights_case(side: int) -> dict[str, Any]:
@@ -149,7 +158,9 @@ def pgd_case(n: int, batch: int = 500) -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     """Child entry point: run one case, print its JSON result with peak RSS."""
     torch.set_num_threads(1)
+    steady = steady_allocator()
     result = CASES[argv[0]](**json.loads(argv[1]))
+    result["steady_allocator"] = steady
     result["ru_maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     result["peak_rss_bytes"] = high_water_mark() or result["ru_maxrss_bytes"]
     print(json.dumps(result))

@@ -126,11 +126,12 @@ def mix(
     label_smoothing: float = 0.0,
     multi_label: bool = False,
     generator: torch.Generator | None = None,
+    inplace: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, MixRecord]:
     """x~ = M * x + (1 - M) * x[j],  y~ = lam y + (1 - lam) y[j],  lam = mean(M).
 
     Args:
-        x: images (B, C, H, W), floating; not modified.
+        x: images (B, C, H, W), floating; not modified unless ``inplace``.
         y: class indices (B,) (then ``num_classes`` is required) or rows (B, K).
         sampler: any mask law with ``sample(n, size, *, generator, device, dtype)``.
         mode: 'batch' draws one mask for the batch, 'elem' one mask per image.
@@ -138,6 +139,10 @@ def mix(
         label_smoothing: eps applied to the rows before mixing.
         multi_label: rows are BCE targets in [0, 1] that need not sum to 1.
         generator: the source of all randomness (masks and permutation), on any device.
+        inplace: write x~ into x (as timm and the official HMix/GMix code do) and return x. In batch
+            mode with a box sampler (CutMix) only the box is written. Without it, a new output is
+            made by one copy and one lerp, which measured faster here than copying x and then the
+            box (1.0-1.6x the time from 32 to 224 px), so the box is only used in place.
 
     Returns:
         (x_mixed (B, C, H, W), y_soft (B, K) in x.dtype, MixRecord(mask (1 or B, H, W) on
@@ -148,12 +153,24 @@ def mix(
     b, _, h, w = x.shape
     j = partners(b, pairing, generator=generator).to(x.device)
     n = 1 if mode == "batch" else b
-    mask, lam = sampler.sample(n, (h, w), generator=generator, device=x.device, dtype=x.dtype)
+    boxes = None
+    if inplace and mode == "batch" and hasattr(sampler, "sample_boxes"):  # M = 0 on one box, 1 elsewhere
+        mask, lam, boxes = sampler.sample_boxes(n, (h, w), generator=generator, device=x.device, dtype=x.dtype)
+    else:
+        mask, lam = sampler.sample(n, (h, w), generator=generator, device=x.device, dtype=x.dtype)
     check_sample(mask, lam, n, (h, w))
     lam = lam.expand(b)
-    # out starts as the partner images (a copy), then out += M (x - out): one pass, no temporaries.
-    out = x.flip(0) if pairing == "flip" else x[j]
-    out.lerp_(x, mask[:, None])  # mask (1 or B, 1, H, W) broadcasts over channels
+    if boxes is not None:  # in place, only the box changes: copy the partners' box into it
+        top, bottom, left, right = boxes[0].tolist()
+        inside = x.narrow(2, top, bottom - top).narrow(3, left, right - left)  # narrow: cheaper than slicing
+        inside.copy_(inside.flip(0) if pairing == "flip" else inside[j])  # the right side is a copy
+        out = x
+    elif inplace:  # x += (1 - M) (x[j] - x)
+        x.lerp_(x.flip(0) if pairing == "flip" else x[j], 1.0 - mask[:, None])
+        out = x
+    else:  # out starts as the partner images (a copy), then out += M (x - out): one pass, no temporaries
+        out = x.flip(0) if pairing == "flip" else x[j]
+        out.lerp_(x, mask[:, None])  # mask (1 or B, 1, H, W) broadcasts over channels
     other = rows.flip(0) if pairing == "flip" else rows[j]
     y_soft = torch.lerp(other, rows, lam.to(rows.dtype)[:, None])  # lam y + (1 - lam) y[j], one operation
     return out, y_soft, MixRecord(mask=mask, lam=lam, partner=j)

@@ -166,3 +166,30 @@ def test_fmix_threshold_keeps_exactly_the_count_largest():
         assert torch.equal(got[k].reshape(-1), expected)
     same = binarize_top(values, torch.full((6,), 12))  # one kthvalue call for the batch
     assert torch.equal(same.sum((1, 2)), torch.full((6,), 12.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("family", ["mixup", "cutmix", "hmix", "gmix", "fmix"])
+@pytest.mark.parametrize("mode", ["batch", "elem"])
+@pytest.mark.parametrize("pairing", ["flip", "perm"])
+def test_inplace_gives_the_same_mix_written_into_x(family: str, mode: str, pairing: str) -> None:
+    sampler = masks.get(family)
+    x, y = torch.rand(6, 3, 10, 10, dtype=torch.float64), torch.arange(6) % 4
+    for seed in range(10):
+        expected, y_expected, record = mix(x, y, sampler, num_classes=4, mode=mode, pairing=pairing,
+                                           generator=torch.Generator().manual_seed(seed))
+        buffer = x.clone()
+        out, y_soft, _ = mix(buffer, y, sampler, num_classes=4, mode=mode, pairing=pairing, inplace=True,
+                             generator=torch.Generator().manual_seed(seed))
+        assert out is buffer
+        assert torch.allclose(out, expected, atol=1e-12) and torch.equal(y_soft, y_expected)
+
+
+def test_cutmix_boxes_are_the_draws_of_sample_and_the_zeros_of_its_masks() -> None:
+    cutmix = masks.get("cutmix")
+    mask, lam = cutmix.sample(200, (9, 13), generator=torch.Generator().manual_seed(5))
+    mask2, lam2, boxes = cutmix.sample_boxes(200, (9, 13), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(mask, mask2) and torch.equal(lam, lam2)
+    for m, (top, bottom, left, right) in zip(mask, boxes.tolist()):
+        inside = torch.zeros(9, 13, dtype=torch.bool)
+        inside[top:bottom, left:right] = True
+        assert torch.equal(m == 0, inside) and bool((m[~inside] == 1).all())

@@ -12,6 +12,7 @@ import argparse
 import torch
 
 from msda_theory import models
+from msda_theory.allocator import steady_allocator
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
 )
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.subset < 2:
         raise ValueError(f"--subset must be at least 2, got {args.subset}")
     output_file(args.json)
+    steady_allocator()  # the streamed chunks reuse their buffers instead of page-faulting on fresh ones
     torch.manual_seed(args.seed)
     data = load(args.data)
     x, y = data.x[: args.subset].double(), data.y[: args.subset]

@@ -27,7 +27,12 @@ Size = tuple[int, int]
 
 @runtime_checkable
 class MaskSampler(Protocol):
-    """Anything that draws mixing masks: the only interface the toolkit relies on."""
+    """Anything that draws mixing masks: the only interface the toolkit relies on.
+
+    A sampler whose masks are 0 on one axis-aligned box and 1 elsewhere (CutMix) may also
+    offer ``sample_boxes(n, size, *, generator, device, dtype) -> (mask, lam, boxes)``, boxes
+    (n, 4) [top, bottom, left, right): ``mix(..., inplace=True)`` in batch mode then writes only the box.
+    """
 
     def sample(
         self,
@@ -134,10 +139,14 @@ class BetaMaskFamily:
         feeds ``geometry`` (box or bump centres), so a call costs few tensor operations.
         """
         n, size = check_count(n), check_size(size)
-        u = draw_uniform(n, 1 + self.uniforms, generator=generator).numpy()
-        lam0 = betaincinv(self.alpha, self.alpha, u[:, 0])
-        mask = self.geometry(lam0, size, u[:, 1:], generator=generator, device=device, dtype=dtype)
+        lam0, u = self.draw(n, generator)
+        mask = self.geometry(lam0, size, u, generator=generator, device=device, dtype=dtype)
         return finish(mask, device, dtype)
+
+    def draw(self, n: int, generator: torch.Generator | None) -> tuple[np.ndarray, np.ndarray]:
+        """(lam0 (n,), uniforms (n, self.uniforms)) from one generator call of u (n, 1 + uniforms)."""
+        u = draw_uniform(n, 1 + self.uniforms, generator=generator).numpy()
+        return betaincinv(self.alpha, self.alpha, u[:, 0]), u[:, 1:]
 
     def render(
         self,

@@ -48,14 +48,26 @@ def indicator(lo: np.ndarray, hi: np.ndarray, length: int) -> np.ndarray:
     return (p >= lo[:, None]) & (p < hi[:, None])
 
 
+def box_bounds(side: np.ndarray, size: Size, u: np.ndarray) -> np.ndarray:
+    """Boxes of side fraction ``side`` (n,) with centres floor(u L) from uniforms u (n, 2):
+    int64 (n, 4), each row [top, bottom, left, right) (half-open, clipped)."""
+    y_lo, y_hi = axis_bounds(side, u[:, 0], size[0])
+    x_lo, x_hi = axis_bounds(side, u[:, 1], size[1])
+    return np.stack([y_lo, y_hi, x_lo, x_hi], 1)
+
+
+def box_inside(bounds: np.ndarray, size: Size) -> np.ndarray:
+    """Boolean (n, H, W): inside each box of ``box_bounds``, the outer product of a row and a column indicator."""
+    h, w = size
+    return indicator(bounds[:, 0], bounds[:, 1], h)[:, :, None] & indicator(bounds[:, 2], bounds[:, 3], w)[:, None, :]
+
+
 def draw_box(side: np.ndarray, size: Size, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Boxes of side fraction ``side`` (n,) with centres floor(u L) from uniforms u (n, 2).
 
-    Returns (inside, area): inside is boolean (n, H, W), the outer product of one row and
-    one column indicator; area the clipped box area in pixels, float64 (n,).
+    Returns (inside, area): inside is boolean (n, H, W) (``box_inside``); area the clipped
+    box area in pixels, float64 (n,).
     """
-    h, w = size
-    y_lo, y_hi = axis_bounds(side, u[:, 0], h)
-    x_lo, x_hi = axis_bounds(side, u[:, 1], w)
-    inside = indicator(y_lo, y_hi, h)[:, :, None] & indicator(x_lo, x_hi, w)[:, None, :]
-    return inside, ((y_hi - y_lo) * (x_hi - x_lo)).astype(np.float64)
+    bounds = box_bounds(side, size, u)
+    area = (bounds[:, 1] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 2])
+    return box_inside(bounds, size), area.astype(np.float64)

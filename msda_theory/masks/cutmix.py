@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size
-from msda_theory.masks.box import draw_box
+from msda_theory.masks._base import BetaMaskFamily, Size, check_count, check_size, finish
+from msda_theory.masks.box import box_bounds, box_inside
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,16 @@ class CutMix(BetaMaskFamily):
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
                  device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
         """Box of side fraction sqrt(1 - lam0) per axis; M = 1 - inside."""
-        inside, _ = draw_box(np.sqrt(1.0 - lam0), size, u)
-        return torch.from_numpy(~inside).to(device=device, dtype=dtype)
+        return torch.from_numpy(~box_inside(box_bounds(np.sqrt(1.0 - lam0), size, u), size)).to(device=device,
+                                                                                              dtype=dtype)
+
+    def sample_boxes(self, n: int, size: Size, *, generator: torch.Generator | None = None,
+                     device: torch.device | str | None = None,
+                     dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+        """``sample`` (the same draws from the same generator) plus each box, int64 (n, 4):
+        [top, bottom, left, right), where M = 0. ``mix(..., inplace=True)`` writes only the box."""
+        n, size = check_count(n), check_size(size)
+        lam0, u = self.draw(n, generator)
+        bounds = box_bounds(np.sqrt(1.0 - lam0), size, u)
+        mask, lam = finish(torch.from_numpy(~box_inside(bounds, size)), device, dtype)
+        return mask, lam, bounds
