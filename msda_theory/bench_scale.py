@@ -8,7 +8,7 @@
   machine do not enter the ratio (wall seconds of the run are reported beside them;
   on an idle machine the two agree). The floor is timed before and after the run
   and averaged. Peak RSS of the whole run.
-- weights (exact CutMix a_p and distance profile): seconds and peak RSS against H W.
+- weights (exact CutMix a_p and distance profile): CPU seconds and peak RSS against H W.
 - pgd (PGD-10 + final forward): floor = 11 forward+backward passes to the input.
 
 Each case that reports memory runs in a child process (``python -m msda_theory.bench_scale
@@ -112,7 +112,7 @@ def weights_case(side: int) -> dict[str, Any]:
         result.a_p.sum()
         result.profile("chebyshev")
 
-    return {"size": [side, side], "pixels": side * side, "seconds": timed(run, once=True)}
+    return {"size": [side, side], "pixels": side * side, "seconds": timed(run, once=True, cpu=True)}
 
 
 CASES: dict[str, Callable[..., dict[str, Any]]] = {"decompose": decompose_case, "weights": weights_case}
@@ -151,7 +151,7 @@ def pgd_case(n: int, batch: int = 500) -> dict[str, Any]:
             with torch.no_grad():
                 net(adv)
 
-    floor_s, attack_s = timed(floor, min_run_time=2.0), timed(attack, min_run_time=2.0)
+    floor_s, attack_s = timed(floor, min_run_time=2.0, cpu=True), timed(attack, min_run_time=2.0, cpu=True)
     return {"n": n, "batch": batch, "seconds": attack_s, "floor_seconds": floor_s, "ratio_to_floor": attack_s / floor_s}
 
 

@@ -1,25 +1,34 @@
 """``msda-theory bench --suite all``: every benchmark against its floor, scaling slopes, targets (issue 13).
 
 Sections (each a ratio to a floor measured in the same run):
-mix (fixed cost per call at 2x1x4x4, ratios to one torch.lerp), pgd (PGD-10 against
+mix (fixed cost per call at 2x1x4x4, ratios to one torch.lerp, and each paper family
+against a call with the official code's per-call work, ``bench_baseline``), fmix (elem
+against batch mode at 224 px, with the share of its inverse FFTs), pgd (PGD-10 against
 11 forward+backward passes), decompose (direct estimator against its floor, on a grid
-of n; peak RSS), weights (exact CutMix at sides on a log grid; seconds and peak RSS
-against H W, with fitted log-log slopes), epoch (one training epoch per strategy
-against an epoch without mixing). Load averages before and after are recorded: the
-machine may be shared.
+of n up to 10,000 images; peak RSS), weights (exact CutMix at sides on a log grid;
+seconds and peak RSS against H W, with fitted log-log slopes), epoch (one training
+epoch per strategy against an epoch without mixing).
+
+Everything runs in one thread and, except the epoch section, is timed in process CPU
+seconds, so that other processes and the time a shared virtual machine's host steals
+do not enter the ratios. Load averages and the share of CPU time stolen by the host
+(from /proc/stat) over the run are recorded beside them.
 """
 from __future__ import annotations
 
 import os
 import platform
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
 import torch
+from tqdm.auto import tqdm
 
 from msda_theory.bench import SHAPES, TINY, format_table, run_benchmark
 from msda_theory.bench_scale import in_child, pgd_case, slope
+from msda_theory import masks
 from msda_theory.masks import PAPER_FAMILIES
 
 GB = 2**30
@@ -29,9 +38,49 @@ README_START, README_END = "<!-- bench-suite:start -->", "<!-- bench-suite:end -
 def grids(quick: bool) -> dict[str, Any]:
     """Sizes of each section: small ones for smoke tests, the issue's targets otherwise."""
     if quick:
-        return {"decompose_n": [16, 32], "draws": 4, "resnet": (8, 2), "sides": [16, 32], "pgd_n": 100, "epoch": 1}
-    return {"decompose_n": [125, 250, 500], "draws": 32, "resnet": (64, 8), "sides": [64, 128, 256, 512, 1024],
-            "pgd_n": 1000, "epoch": 2}
+        return {"decompose_n": [16, 32], "draws": 4, "resnet": (8, 2), "sides": [16, 32], "pgd_n": 100, "epoch": 1,
+                "fmix": (8, 32)}
+    return {"decompose_n": [500, 2000, 10000], "draws": 32, "resnet": (64, 8), "sides": [64, 128, 256, 512, 1024],
+            "pgd_n": 1000, "epoch": 2, "fmix": (64, 224)}
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(stolen, total) CPU ticks of the machine since boot, from /proc/stat; None where it is absent."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """Share of the machine's CPU time the host stole between two ``cpu_ticks`` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+def fmix_section(batch: int, side: int, repeats: int = 5) -> dict[str, Any]:
+    """FMix elem against batch mode, and the inverse FFTs that elem mode needs per image (CPU seconds)."""
+    from msda_theory.bench import _once
+    from msda_theory.masks.fmix import low_frequency_images
+    from msda_theory.mix import mix
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(batch, 3, side, side, generator=g), torch.randint(10, (batch,), generator=g)
+    fmix = masks.get("fmix")
+    cases = {"batch": lambda: mix(x, y, fmix, num_classes=10, mode="batch", generator=g),
+             "elem": lambda: mix(x, y, fmix, num_classes=10, mode="elem", generator=g),
+             "ifft_batch": lambda: low_frequency_images(1, (side, side), fmix.decay_power, generator=g),
+             "ifft_elem": lambda: low_frequency_images(batch, (side, side), fmix.decay_power, generator=g)}
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            times[key].append(_once(fn))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {"shape": [batch, 3, side, side], "median_s": med, "elem_over_batch": med["elem"] / med["batch"],
+            "ifft_share_of_elem": med["ifft_elem"] / med["elem"],
+            "elem_over_batch_without_ifft": (med["elem"] - med["ifft_elem"]) / (med["batch"] - med["ifft_batch"])}
 
 
 def epoch_section(repeats: int) -> dict[str, Any]:
@@ -46,21 +95,37 @@ def epoch_section(repeats: int) -> dict[str, Any]:
             "ratio_to_no_mixing": {s: m / floor for s, m in cost["median_seconds"].items()}}
 
 
-def run_suite(*, quick: bool = False, repeats: int = 21, seed: int = 0) -> dict[str, Any]:
-    """Run every section; returns the JSON-ready result with a 'targets' list."""
+def run_suite(*, quick: bool = False, repeats: int = 21, seed: int = 0, progress: bool = False) -> dict[str, Any]:
+    """Run every section (``progress``: a tqdm bar over them); returns the JSON-ready result with 'targets'."""
     sizes = grids(quick)
-    load_before = os.getloadavg()
-    mix = run_benchmark(SHAPES[:2] if quick else SHAPES, repeats=repeats, seed=seed, progress=False)
-    pgd = pgd_case(sizes["pgd_n"])
-    dec = [in_child("decompose", n=n, draws=sizes["draws"]) for n in sizes["decompose_n"]]
-    resnet = in_child("decompose", n=sizes["resnet"][0], draws=sizes["resnet"][1], model="resnet")
-    weights = [in_child("weights", side=s) for s in sizes["sides"]]
-    epoch = epoch_section(sizes["epoch"])
+    load_before, ticks_before, threads = os.getloadavg(), cpu_ticks(), torch.get_num_threads()
+    torch.set_num_threads(1)
+    steps = tqdm(total=6, desc="bench suite", disable=not progress)
+
+    def step(name: str, value: Any) -> Any:
+        steps.set_postfix_str(name)
+        steps.update()
+        return value
+
+    try:
+        mix = step("mix", run_benchmark(SHAPES[:2] if quick else SHAPES, repeats=repeats, seed=seed, progress=False,
+                                        baseline=True))
+        fmix = step("fmix", fmix_section(*sizes["fmix"]))
+        pgd = step("pgd", pgd_case(sizes["pgd_n"]))
+        dec = [in_child("decompose", n=n, draws=sizes["draws"]) for n in sizes["decompose_n"]]
+        resnet = step("decompose", in_child("decompose", n=sizes["resnet"][0], draws=sizes["resnet"][1],
+                                            model="resnet"))
+        weights = step("weights", [in_child("weights", side=s) for s in sizes["sides"]])
+        epoch = step("epoch", epoch_section(sizes["epoch"]))
+    finally:
+        torch.set_num_threads(threads)
+        steps.close()
     result = {
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "device": "cpu",
         "cuda_available": torch.cuda.is_available(), "torch": torch.__version__, "threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(), "quick": quick, "load_average_before": list(load_before),
-        "mix": mix, "pgd": pgd,
+        "clock": "process CPU seconds, one thread (epoch section: wall seconds)",
+        "mix": mix, "fmix": fmix, "pgd": pgd,
         "decompose": {"runs": dec, "resnet": resnet,
                       "slope_seconds_vs_n": slope([r["n"] for r in dec], [r["seconds"] for r in dec]),
                       "slope_rss_vs_n": slope([r["n"] for r in dec], [r["peak_rss_bytes"] for r in dec])},
@@ -68,6 +133,7 @@ def run_suite(*, quick: bool = False, repeats: int = 21, seed: int = 0) -> dict[
                     "slope_seconds_vs_pixels": slope([r["pixels"] for r in weights], [r["seconds"] for r in weights]),
                     "slope_rss_vs_pixels": slope([r["pixels"] for r in weights], [r["peak_rss_bytes"] for r in weights])},
         "epoch": epoch, "load_average_after": list(os.getloadavg()),
+        "steal_share": steal_share(ticks_before, cpu_ticks()),
     }
     result["targets"] = targets(result)
     return result
@@ -81,6 +147,11 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         if r["family"] in PAPER_FAMILIES:
             out.append(_target(f"mix fixed cost, {r['family']} (µs per call, median of rounds)", 1e6 * r["median_s"], 150.0))
             out.append(_target(f"mix fixed cost, {r['family']} (µs per call, best round)", 1e6 * r["best_s"], 150.0))
+    largest = max(tuple(r["shape"]) for r in result["mix"]["rows"])
+    for r in result["mix"]["rows"]:
+        if tuple(r["shape"]) == largest and "ratio_to_official" in r:
+            out.append(_target(f"mix / official-semantics call, {r['family']} {r['mode']} "
+                               f"({'x'.join(map(str, largest))})", r["ratio_to_official"], 1.0))
     last = max(result["decompose"]["runs"], key=lambda r: r["n"])
     out.append(_target(f"decompose direct / floor (n={last['n']}, {last['draws']} draws)", last["ratio_to_floor"], 1.5))
     out.append(_target(f"decompose peak RSS GB (n={last['n']}, {last['draws']} draws)", last["peak_rss_bytes"] / GB, 2.0))
@@ -89,6 +160,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     out.append(_target(f"CutMix exact weights {side} seconds", big["seconds"], 60.0))
     out.append(_target(f"CutMix exact weights {side} peak RSS GB", big["peak_rss_bytes"] / GB, 2.0))
     fmix = [r for r in result["mix"]["rows"] if r["family"] == "fmix" and "elem_over_batch" in r]
+    if "fmix" in result:
+        fmix.append(result["fmix"])
     if fmix:
         worst = max(fmix, key=lambda r: r["elem_over_batch"])
         out.append(_target(f"FMix elem / batch ({'x'.join(map(str, worst['shape']))})", worst["elem_over_batch"], 3.0))
@@ -101,22 +174,32 @@ def _target(name: str, measured: float, limit: float) -> dict[str, Any]:
 
 def format_suite(result: dict[str, Any]) -> str:
     """The README's Markdown: one table of targets and one of ratios to floors with slopes."""
+    steal = result.get("steal_share")
     lines = [f"Machine: {result['machine']}, {result['cpu_count']} CPUs, torch {result['torch']}, device "
              f"{result['device']}; load average {result['load_average_before'][0]:.2f} before, "
-             f"{result['load_average_after'][0]:.2f} after.", "",
+             f"{result['load_average_after'][0]:.2f} after"
+             + ("" if steal is None else f"; {100 * steal:.0f}% of the CPU time stolen by the host during the run")
+             + f". Clock: {result.get('clock', 'wall seconds')}.", "",
              "| target | measured | limit | met |", "|---|---:|---:|---|"]
     lines += [f"| {t['target']} | {t['measured']:.3g} | {t['limit']:g} | {'yes' if t['met'] else 'no'} |"
               for t in result["targets"]]
-    lines += ["", "| benchmark | size | seconds | floor (s) | × floor | peak RSS (GB) |", "|---|---|---:|---:|---:|---:|"]
+    lines += ["", "| benchmark | size | seconds | floor (s) | × floor | peak RSS (GB) | wall seconds |",
+              "|---|---|---:|---:|---:|---:|---:|"]
     p = result["pgd"]
     lines.append(f"| PGD-10 vs 11 fwd+bwd | {p['n']} images | {p['seconds']:.3g} | {p['floor_seconds']:.3g} | "
-                 f"{p['ratio_to_floor']:.2f} | |")
+                 f"{p['ratio_to_floor']:.2f} | | |")
     for r in [*result["decompose"]["runs"], result["decompose"]["resnet"]]:
+        wall = f"{r['wall_seconds']:.3g}" if "wall_seconds" in r else ""
         lines.append(f"| decompose direct ({r['model']}) | {r['n']} × {r['draws']} draws | {r['seconds']:.3g} | "
-                     f"{r['floor_seconds']:.3g} | {r['ratio_to_floor']:.2f} | {r['peak_rss_bytes'] / GB:.2f} |")
+                     f"{r['floor_seconds']:.3g} | {r['ratio_to_floor']:.2f} | {r['peak_rss_bytes'] / GB:.2f} | {wall} |")
     for r in result["weights"]["runs"]:
         lines.append(f"| CutMix exact weights | {'×'.join(map(str, r['size']))} | {r['seconds']:.3g} | | | "
-                     f"{r['peak_rss_bytes'] / GB:.2f} |")
+                     f"{r['peak_rss_bytes'] / GB:.2f} | |")
+    if "fmix" in result:
+        f = result["fmix"]
+        lines += ["", f"FMix at {'×'.join(map(str, f['shape']))}: elem / batch {f['elem_over_batch']:.2f}; the "
+                  f"per-image inverse FFTs are {100 * f['ifft_share_of_elem']:.0f}% of elem mode's time, and "
+                  f"without them elem / batch is {f['elem_over_batch_without_ifft']:.2f}."]
     lines += ["", f"mix() per family and mode (median of {result['mix'].get('repeats', '?')} interleaved rounds; "
               "the 2×1×4×4 batch measures the fixed cost of a call):", "", format_table(result["mix"])]
     e = result["epoch"]["ratio_to_no_mixing"]

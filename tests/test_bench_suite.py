@@ -59,6 +59,7 @@ def test_readme_section_is_rewritten_between_markers(tmp_path) -> None:
     text = readme.read_text()
     assert "old table" not in text and text.startswith("intro\n") and text.endswith("outro\n")
     assert format_suite(result) in text and "| decompose direct (resnet) | 100 × 4 draws |" in text
+    assert "Clock: " in text
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="has no '<!-- bench-suite:start -->'"):
         write_readme(readme, result)

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if args.suite == "all":
         from msda_theory.bench_suite import format_suite, run_suite, write_readme
 
-        result = run_suite(quick=args.quick, repeats=args.repeats, seed=args.seed)
+        result = run_suite(quick=args.quick, repeats=args.repeats, seed=args.seed, progress=not args.quiet)
         print(format_suite(result))
         if args.json:
             write_json(args.json, result)
