@@ -215,6 +215,18 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def read_suite(path: str | os.PathLike) -> dict[str, Any]:
+    """A suite result saved by ``bench --suite all --json``; ValueError if it is not one."""
+    from msda_theory.io import read_json
+
+    result = read_json(path)
+    missing = [k for k in ("machine", "mix", "pgd", "decompose", "weights", "epoch", "targets")
+               if not isinstance(result, dict) or k not in result]
+    if missing:
+        raise ValueError(f"{path} is not a bench suite result (missing {', '.join(missing)})")
+    return result
+
+
 def write_readme(path: str | os.PathLike, result: dict[str, Any]) -> None:
     """Replace the text between the README's bench-suite markers by ``format_suite(result)``."""
     readme = Path(path)

@@ -68,3 +68,20 @@ def test_readme_section_is_rewritten_between_markers(tmp_path) -> None:
 def test_cli_readme_needs_the_whole_suite(capsys) -> None:
     assert main(["bench", "--readme", "README.md"]) == 2
     assert "--readme needs --suite all" in capsys.readouterr().err
+
+
+def test_cli_writes_the_readme_table_from_a_saved_suite_without_running(tmp_path, capsys) -> None:
+    import json
+
+    result = fake_result()
+    result["targets"] = targets(result)
+    saved, readme = tmp_path / "suite.json", tmp_path / "README.md"
+    saved.write_text(json.dumps(result))
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    assert main(["bench", "--suite", "all", "--readme", str(readme), "--from-json", str(saved)]) == 0
+    assert format_suite(result) in readme.read_text()
+    saved.write_text(json.dumps({"machine": "x"}))
+    assert main(["bench", "--suite", "all", "--readme", str(readme), "--from-json", str(saved)]) == 2
+    assert "is not a bench suite result (missing mix" in capsys.readouterr().err
+    assert main(["bench", "--from-json", str(saved)]) == 2
+    assert "--from-json goes with --suite all --readme README" in capsys.readouterr().err

@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes only (for smoke tests)")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
     parser.add_argument("--readme", default=None, help="with --suite all: rewrite this README's benchmark table")
+    parser.add_argument("--from-json", default=None, metavar="FILE",
+                        help="with --suite all and --readme: write the table from a saved suite JSON, running nothing")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -25,9 +27,14 @@ def run(args: argparse.Namespace) -> int:
         output_file(args.json)
     if args.readme and args.suite != "all":
         raise ValueError("--readme needs --suite all")
+    if args.from_json is not None and (args.readme is None or args.suite != "all"):
+        raise ValueError("--from-json goes with --suite all --readme README")
     if args.suite == "all":
-        from msda_theory.bench_suite import format_suite, run_suite, write_readme
+        from msda_theory.bench_suite import format_suite, read_suite, run_suite, write_readme
 
+        if args.from_json is not None:
+            write_readme(args.readme, read_suite(args.from_json))
+            return 0
         result = run_suite(quick=args.quick, repeats=args.repeats, seed=args.seed, progress=not args.quiet)
         print(format_suite(result))
         if args.json:
