@@ -10,7 +10,7 @@ from scipy import stats
 from msda_theory import masks
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.data import load
-from msda_theory.probes.stats import t_minimum_detectable_effect
+from msda_theory.stats import t_minimum_detectable_effect
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
 from msda_theory.regularizers.experiments import small_model
 from msda_theory.weights import strategy_weights
@@ -57,7 +57,7 @@ def penalty_ratios(units: list[dict]) -> list[dict[str, dict[str, float]]]:
 def own_lowest_comparisons(tables: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
     """For each penalty column s and other MSDA model t: d_k = log ratio_k[s][s] − log ratio_k[t][s] over seeds k,
     a one-sample t-test (two-sided), Holm across all (s, t)."""
-    from msda_theory.probes.stats import holm, t_interval
+    from msda_theory.stats import holm, t_interval
 
     columns = [s for s in tables[0] if s != "none"]
     diffs = {f"{s} vs {t} under A_{s}": [math.log(tab[s][s]) - math.log(tab[t][s]) for tab in tables]

@@ -24,7 +24,7 @@ from msda_theory.attacks import ATTACKS
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import gates_text, training_gates
 from msda_theory.experiments.trained_model import by_strategy, decode
-from msda_theory.probes.stats import compare, effect_text, seeds_for_mde
+from msda_theory.stats import compare, effect_text, seeds_for_mde
 
 CLAIM = ("MSDA-trained models are more robust than vanilla under FGSM and PGD (L∞ and L2) at small ε; paper: "
          "\"our theoretical results support that the MSDA training strategy can improve adversarial robustness "
@@ -94,7 +94,7 @@ def scale_text(units: list[dict[str, Any]], quick: bool) -> str:
 
 
 def seed_text(pairs: dict[str, tuple[np.ndarray, np.ndarray]], target: float = 0.02) -> str:
-    """The measured between-seed SD of Δ and the seeds that would make the MDE ``target`` (probes.stats.seeds_for_mde)."""
+    """The measured between-seed SD of Δ and the seeds that would make the MDE ``target`` (stats.seeds_for_mde)."""
     need = {k: seeds_for_mde(t, b, target=target, comparisons=len(pairs)) for k, (t, b) in pairs.items()}
     sds = [v["sd_seed"] for v in need.values()]
     worst_case = max(need.values(), key=lambda v: v["seeds"])

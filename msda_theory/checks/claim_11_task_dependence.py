@@ -21,7 +21,7 @@ from scipy import stats
 
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import PLATEAU_TOL, plateau
-from msda_theory.probes.stats import percentage_points, t_minimum_detectable_effect
+from msda_theory.stats import percentage_points, t_minimum_detectable_effect
 from msda_theory.probes.task_dependence import PREDICTION, verdict
 
 CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in opposite orders, as the a_pq "

@@ -15,7 +15,7 @@ from msda_theory.experiments.trained_model import by_strategy
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.experiments.gates import gates_text, training_gates
 from msda_theory.probes.cost import COST_TARGET
-from msda_theory.probes.stats import compare, effect_text
+from msda_theory.stats import compare, effect_text
 
 COST_CLAIM = ("HMix and GMix cost almost nothing over Mixup and CutMix: paper: \"the computation cost is almost "
               "neglectable as Mixup and CutMix\" (per-epoch training time ratio to Mixup ≤ 1.05)")

@@ -13,7 +13,7 @@ from msda_theory.probes.first_layer import (first_layer_gram, first_layer_matrix
                                             first_layer_probe, radial_spectrum)
 from msda_theory.probes.generalization import capacity, gap_table, linear_generalization
 from msda_theory.probes.logistic import binary_task, train_logistic
-from msda_theory.probes.stats import Interval, paired_difference, t_interval
+from msda_theory.stats import Interval, paired_difference, t_interval
 from msda_theory.probes.task_dependence import task_dependence_probe
 from msda_theory.probes.tasks import global_task, local_task, make_task
 

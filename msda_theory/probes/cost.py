@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Sequence
 
-from msda_theory.probes.stats import paired_difference, t_interval
+from msda_theory.stats import paired_difference, t_interval
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig, epoch_cost
 

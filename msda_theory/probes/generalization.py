@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import torch
 
 from msda_theory.probes.first_layer import data_covariance, masked_covariance
-from msda_theory.probes.stats import t_interval
+from msda_theory.stats import t_interval
 
 
 def capacity(theta: torch.Tensor, a_pq: torch.Tensor, sigma: torch.Tensor, channels: int) -> float:

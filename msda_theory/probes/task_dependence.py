@@ -32,7 +32,7 @@ import torch
 
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.probes import tasks
-from msda_theory.probes.stats import paired_difference, t_interval
+from msda_theory.stats import paired_difference, t_interval
 from msda_theory.train import TrainConfig, fit
 from msda_theory.weights import strategy_weights
 

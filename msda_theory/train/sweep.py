@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import joblib
-from scipy import stats
 from torch import nn
 from tqdm.auto import tqdm
 
 from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
 from msda_theory import masks
+from msda_theory.stats import t_interval
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.origin import describe
 
@@ -102,14 +102,14 @@ def unique(values: Sequence[Any], what: str) -> list[Any]:
 
 
 def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float | None]:
-    """(mean, half-width t_{(1+level)/2, n-1} * sd / sqrt(n)); half-width None when n < 2."""
+    """(mean, half-width t_{(1+level)/2, n-1} * sd / sqrt(n)) from ``stats.t_interval``; half-width None when
+    n < 2 or a value is not finite (a diverged run's loss: the mean is then reported as it is)."""
     if not values:
         raise ValueError("confidence_interval needs at least one value")
-    mean = statistics.fmean(values)
-    if len(values) < 2:
-        return mean, None
-    t = float(stats.t.ppf(0.5 + level / 2, len(values) - 1))
-    return mean, t * statistics.stdev(values) / math.sqrt(len(values))
+    if not all(math.isfinite(v) for v in values):
+        return statistics.fmean(values), None
+    interval = t_interval(values, level)
+    return interval.mean, (interval.half_width if interval.n >= 2 else None)
 
 
 def summarize(runs: Sequence[tuple[TrainConfig, dict[str, Any]]]) -> list[dict[str, Any]]:

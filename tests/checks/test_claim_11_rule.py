@@ -6,7 +6,7 @@ from scipy import stats
 
 from msda_theory.checks.claim_11_task_dependence import combined_verdict, mde
 from msda_theory.checks.registry import NOT_CONVERGED
-from msda_theory.probes.stats import paired_difference
+from msda_theory.stats import paired_difference
 
 FLAT = [1.0, 0.5, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4]  # plateaued: relative fall 0
 FALLING = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]

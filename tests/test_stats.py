@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from msda_theory.probes.stats import paired_difference, t_interval
+from msda_theory.stats import paired_difference, t_interval
 
 
 @pytest.mark.parametrize("values", [[0.1, 0.4, 0.35], [1.0, 2.0, 3.0, 4.0, 10.0], [0.5, 0.5001]])
@@ -39,7 +39,7 @@ def test_bootstrap_matches_the_analytic_standard_error():
     variance is the sum of a row part (σ²/N)/S, a column part (σ²/S)/N and an interaction part σ²/(S N):
     se² ≈ 3 σ²/(S N) (the two-way bootstrap is conservative for iid cells, exact in the presence of seed and
     image effects)."""
-    from msda_theory.probes.stats import bootstrap_difference
+    from msda_theory.stats import bootstrap_difference
 
     g = np.random.default_rng(1)
     a = (g.random((20, 400)) < 0.7).astype(float)
@@ -50,7 +50,7 @@ def test_bootstrap_matches_the_analytic_standard_error():
 
 
 def test_holm_matches_its_definition():
-    from msda_theory.probes.stats import holm
+    from msda_theory.stats import holm
 
     out = holm({"a": 0.01, "b": 0.04, "c": 0.03})
     assert out["a"]["p_holm"] == pytest.approx(0.03)
@@ -59,7 +59,7 @@ def test_holm_matches_its_definition():
 
 
 def test_minimum_detectable_effect_and_errors():
-    from msda_theory.probes.stats import bootstrap_difference, minimum_detectable_effect
+    from msda_theory.stats import bootstrap_difference, minimum_detectable_effect
 
     assert minimum_detectable_effect(1.0, comparisons=1) == pytest.approx(1.959964 + 0.841621, rel=1e-5)
     assert minimum_detectable_effect(1.0, comparisons=4) > minimum_detectable_effect(1.0, comparisons=1)
@@ -73,7 +73,7 @@ def test_seeds_for_mde_from_seed_and_image_variance() -> None:
     """Constructed D = seed effect + image effect: σ_seed and V_img are read back, S follows the stated formula."""
     from scipy import stats as st
 
-    from msda_theory.probes.stats import seeds_for_mde
+    from msda_theory.stats import seeds_for_mde
 
     seed_effect = np.array([0.0, 0.02, -0.02, 0.01])[:, None]
     image_effect = np.tile(np.array([0.0, 0.002, -0.002, 0.0]), 250)[None, :]  # N = 1000
@@ -93,7 +93,7 @@ def test_seeds_for_mde_from_seed_and_image_variance() -> None:
 
 
 def test_t_mde_tends_to_the_normal_mde_and_is_wider_for_few_seeds():
-    from msda_theory.probes.stats import minimum_detectable_effect, t_minimum_detectable_effect
+    from msda_theory.stats import minimum_detectable_effect, t_minimum_detectable_effect
 
     z = minimum_detectable_effect(0.01, comparisons=4)
     assert t_minimum_detectable_effect(0.01, 10**6, comparisons=4) == pytest.approx(z, rel=1e-4)
