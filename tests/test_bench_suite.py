@@ -85,3 +85,20 @@ def test_cli_writes_the_readme_table_from_a_saved_suite_without_running(tmp_path
     assert "is not a bench suite result (missing mix" in capsys.readouterr().err
     assert main(["bench", "--from-json", str(saved)]) == 2
     assert "--from-json goes with --suite all --readme README" in capsys.readouterr().err
+
+
+def test_timed_once_calls_the_function_exactly_once() -> None:
+    from msda_theory.bench_scale import timed
+
+    calls = []
+    assert timed(lambda: calls.append(1), once=True, cpu=True) >= 0 and calls == [1]
+
+
+def test_official_targets_are_read_at_the_batch_with_the_most_elements() -> None:
+    result = fake_result()
+    row = {"family": "cutmix", "mode": "batch", "median_s": 1e-3, "best_s": 1e-3, "ratio_to_lerp": 1.0}
+    result["mix"]["rows"] += [dict(row, shape=[128, 3, 32, 32], ratio_to_official=0.5),
+                              dict(row, shape=[64, 3, 224, 224], ratio_to_official=1.5)]
+    got = {t["target"]: t for t in targets(result) if t["target"].startswith("mix / official")}
+    assert list(got) == ["mix / official-semantics call, cutmix batch (64x3x224x224)"]
+    assert not got["mix / official-semantics call, cutmix batch (64x3x224x224)"]["met"]
