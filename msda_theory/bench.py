@@ -20,7 +20,7 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -39,9 +39,32 @@ TINY = SHAPES[0]
 CLOCK = "process CPU time"
 
 
-def _once(fn: Callable[[], object]) -> float:
-    """Median CPU seconds per call over a short block of calls (Timer picks the block size)."""
-    return Timer(stmt="fn()", globals={"fn": fn}, timer=time.process_time).blocked_autorange(min_run_time=0.02).median
+def timed(fn: Callable[[], object], *, once: bool = False, min_run_time: float = 1.0, cpu: bool = False) -> float:
+    """Seconds of fn(): the median over ``Timer.blocked_autorange`` blocks (warm), or with ``once`` exactly one
+    call (cold: ``Timer.timeit`` would run it twice more as a warm-up). cpu: this process's CPU seconds
+    (``time.process_time``) instead of wall seconds. A GPU is synchronized before and after."""
+    clock = time.process_time if cpu else time.perf_counter
+    if once:
+        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+        sync()
+        start = clock()
+        fn()
+        sync()
+        return clock() - start
+    return Timer(stmt="fn()", globals={"fn": fn}, timer=clock).blocked_autorange(min_run_time=min_run_time).median
+
+
+def interleaved_times(cases: dict[Any, Callable[[], object]], repeats: int, *, desc: str = "",
+                      progress: bool = False) -> dict[Any, list[float]]:
+    """CPU seconds per call of every case, ``repeats`` rounds that each time every case once, in turn (after one
+    warm-up call each), so that the machine's drifts hit all cases alike."""
+    times: dict[Any, list[float]] = {k: [] for k in cases}
+    for fn in cases.values():
+        fn()
+    for _ in tqdm(range(repeats), desc=desc, disable=not progress, leave=False):
+        for key, fn in cases.items():
+            times[key].append(timed(fn, min_run_time=0.02, cpu=True))
+    return times
 
 
 def bench_shape(shape: Sequence[int], families: Sequence[str], modes: Sequence[str], repeats: int,
@@ -61,12 +84,7 @@ def bench_shape(shape: Sequence[int], families: Sequence[str], modes: Sequence[s
             cases[(name, "batch, in place")] = lambda s=sampler, b=mine: mix(b, y, s, num_classes=10, inplace=True,
                                                                               generator=generator)
             cases[(f"{name} (official)", "batch")] = lambda f=name, b=theirs: official_style_mix(b, y, f, 10)
-    times: dict[tuple[str, str], list[float]] = {k: [] for k in cases}
-    for fn in cases.values():  # warm-up
-        fn()
-    for _ in tqdm(range(repeats), desc=f"bench {tuple(shape)}", disable=not progress, leave=False):
-        for key, fn in cases.items():
-            times[key].append(_once(fn))
+    times = interleaved_times(cases, repeats, desc=f"bench {tuple(shape)}", progress=progress)
     floor = statistics.median(times[("lerp", "-")])
     rows = []
     for (name, mode), ts in times.items():

@@ -33,25 +33,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.benchmark import Timer
 
 from msda_theory import masks, models
 from msda_theory.allocator import steady_allocator
-
-
-def timed(fn: Callable[[], object], *, once: bool = False, min_run_time: float = 1.0, cpu: bool = False) -> float:
-    """Seconds of fn(): the median over ``Timer.blocked_autorange`` blocks (warm), or with ``once`` exactly one
-    call (cold: ``Timer.timeit`` would run it twice more as a warm-up). cpu: this process's CPU seconds
-    (``time.process_time``) instead of wall seconds. A GPU is synchronized before and after."""
-    clock = time.process_time if cpu else time.perf_counter
-    if once:
-        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-        sync()
-        start = clock()
-        fn()
-        sync()
-        return clock() - start
-    return Timer(stmt="fn()", globals={"fn": fn}, timer=clock).blocked_autorange(min_run_time=min_run_time).median
+from msda_theory.bench import timed
 
 
 def slope(sizes: list[float], costs: list[float]) -> float | None:

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from msda_theory.bench import SHAPES, TINY, format_table, run_benchmark
+from msda_theory.bench import SHAPES, TINY, format_table, interleaved_times, run_benchmark
 from msda_theory.bench_scale import in_child, pgd_case, slope
 from msda_theory import masks
 from msda_theory.masks import PAPER_FAMILIES
@@ -63,7 +63,6 @@ def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -
 
 def fmix_section(batch: int, side: int, repeats: int = 5) -> dict[str, Any]:
     """FMix elem against batch mode, and the inverse FFTs that elem mode needs per image (CPU seconds)."""
-    from msda_theory.bench import _once
     from msda_theory.masks.fmix import low_frequency_images
     from msda_theory.mix import mix
 
@@ -74,11 +73,7 @@ def fmix_section(batch: int, side: int, repeats: int = 5) -> dict[str, Any]:
              "elem": lambda: mix(x, y, fmix, num_classes=10, mode="elem", generator=g),
              "ifft_batch": lambda: low_frequency_images(1, (side, side), fmix.decay_power, generator=g),
              "ifft_elem": lambda: low_frequency_images(batch, (side, side), fmix.decay_power, generator=g)}
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for key, fn in cases.items():
-            times[key].append(_once(fn))
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in interleaved_times(cases, repeats).items()}
     return {"shape": [batch, 3, side, side], "median_s": med, "elem_over_batch": med["elem"] / med["batch"],
             "ifft_share_of_elem": med["ifft_elem"] / med["elem"],
             "elem_over_batch_without_ifft": (med["elem"] - med["ifft_elem"]) / (med["batch"] - med["ifft_batch"])}

@@ -4,7 +4,7 @@ returns plain JSON data; ``msda_theory.experiments.collect`` stores it.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -52,20 +52,21 @@ def run_bound(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def run_task(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """``task_dependence_probe`` at the preset's size; the tasks are fixed by ``seed``."""
-    base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"]})
-    with torch_threads(1):
-        return task_dependence_probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
-                                     n_train=config["n_train"], n_test=config["n_test"],
-                                     task_params=config["task_params"], task_seed=seed)
+    return _task_probe(task_dependence_probe, config, seed)
 
 
 def run_task_mechanism(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """``mechanism_probe``: the tasks and seeds of ``run_task``, trained on L_std + R1 + R2 (Mixup's, CutMix's a, A)."""
+    return _task_probe(mechanism_probe, config, seed)
+
+
+def _task_probe(probe: Callable[..., dict[str, Any]], config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """``probe`` (task dependence or its mechanism) on the preset's data, size, seeds and tasks, in one thread."""
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"]})
     with torch_threads(1):
-        return mechanism_probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
-                               n_train=config["n_train"], n_test=config["n_test"],
-                               task_params=config["task_params"], task_seed=seed)
+        return probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
+                     n_train=config["n_train"], n_test=config["n_test"],
+                     task_params=config["task_params"], task_seed=seed)
 
 
 def run_cost(config: dict[str, Any], seed: int) -> dict[str, Any]:

@@ -176,30 +176,18 @@ def _train_on(data: str, root: Path | None, t: Path) -> list[str]:
     return [*TRAIN, "--data", data, *(["--root", str(root)] if root else []), "--out", str(t / "out")]
 
 
-@pytest.mark.parametrize("name", list(crafted.NPZ))
-def test_bad_npz_fails_cleanly(name: str, tmp_path: Path) -> None:
+# (kind, crafted file or folder maker, how `train --data/--root` names what it made)
+BAD_DATA = [*((f"npz-{n}", maker, lambda made: (f"npz:{made}", None)) for n, maker in crafted.NPZ.items()),
+            *((f"idx-{n}", maker, lambda made: ("fashion-mnist", made)) for n, maker in crafted.IDX.items()),
+            *((f"cifar-{n}", maker, lambda made: ("cifar10", made)) for n, maker in crafted.CIFAR.items())]
+
+
+@pytest.mark.parametrize("make, source", [case[1:] for case in BAD_DATA], ids=[case[0] for case in BAD_DATA])
+def test_bad_data_file_fails_cleanly(make, source, tmp_path: Path) -> None:
     (tmp_path / "inputs").mkdir()
-    path = crafted.NPZ[name](tmp_path / "inputs")
+    data, root = source(make(tmp_path / "inputs"))
     before = snapshot(tmp_path)
-    result = run_cli(_train_on(f"npz:{path}", None, tmp_path))
-    assert_clean_error(result, before, snapshot(tmp_path))
-
-
-@pytest.mark.parametrize("name", list(crafted.IDX))
-def test_bad_idx_fails_cleanly(name: str, tmp_path: Path) -> None:
-    (tmp_path / "inputs").mkdir()
-    root = crafted.IDX[name](tmp_path / "inputs")
-    before = snapshot(tmp_path)
-    result = run_cli(_train_on("fashion-mnist", root, tmp_path))
-    assert_clean_error(result, before, snapshot(tmp_path))
-
-
-@pytest.mark.parametrize("name", list(crafted.CIFAR))
-def test_bad_cifar_fails_cleanly(name: str, tmp_path: Path) -> None:
-    (tmp_path / "inputs").mkdir()
-    root = crafted.CIFAR[name](tmp_path / "inputs")
-    before = snapshot(tmp_path)
-    result = run_cli(_train_on("cifar10", root, tmp_path))
+    result = run_cli(_train_on(data, root, tmp_path))
     assert_clean_error(result, before, snapshot(tmp_path))
 
 
