@@ -6,7 +6,9 @@ they are discovered here, so a new subcommand needs no edit of this file.
 Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
 unwritable file), ``MemoryError`` and torch's failed allocations become one
 line on stderr and exit status 2, never a traceback; warnings are one line each
-(numeric RuntimeWarnings are dropped: results are validated instead).
+(numeric RuntimeWarnings are dropped: results are validated instead). Ctrl-C
+(SIGINT, ``KeyboardInterrupt``) is one line, ``msda-theory CMD: interrupted``,
+and exit status 130: every write is atomic, so nothing is left half-written.
 
 Messages of the library go through ``logging`` (logger ``msda_theory``): the
 command shows its INFO messages on stderr, and ``--quiet`` (before or after the
@@ -24,6 +26,8 @@ import sys
 import warnings
 from typing import Any, Iterator, NoReturn, Sequence
 
+INTERRUPTED = 130
+"""Exit status after Ctrl-C: 128 + SIGINT, as a shell reports a process killed by it."""
 QUIET_HELP = "no progress bars and no info messages (errors and warnings still show)"
 
 
@@ -91,8 +95,13 @@ def library_messages(quiet: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2."""
-    args = build_parser().parse_args(argv)
+    """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2
+    (Ctrl-C: one line and exit status 130)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("msda-theory: interrupted", file=sys.stderr)
+        return INTERRUPTED
     prefix = f"msda-theory {args.command}"
 
     def show(message: Any, category: type, *_: Any, **__: Any) -> None:
@@ -104,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = show
         try:
             return int(args.run(args) or 0)
+        except KeyboardInterrupt:
+            print(f"{prefix}: interrupted", file=sys.stderr)
+            return INTERRUPTED
         except (ValueError, OSError, MemoryError) as err:
             print(f"{prefix}: error: {_describe(err)}", file=sys.stderr)
             return 2
