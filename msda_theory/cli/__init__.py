@@ -4,7 +4,7 @@ Each subcommand lives in its own module ``msda_theory/cli/cmd_<name>.py``
 exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
 they are discovered here, so a new subcommand needs no edit of this file.
 Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
-unwritable file), ``MemoryError`` and torch's failed allocations become one
+unwritable file; a full disk reads "no space left on device writing FILE"), ``MemoryError`` and torch's failed allocations become one
 line on stderr and exit status 2, never a traceback; warnings are one line each
 (numeric RuntimeWarnings are dropped: results are validated instead). Ctrl-C
 (SIGINT, ``KeyboardInterrupt``) is one line, ``msda-theory CMD: interrupted``,
@@ -25,6 +25,8 @@ import pkgutil
 import sys
 import warnings
 from typing import Any, Iterator, NoReturn, Sequence
+
+from msda_theory.io import DISK_ERRNOS
 
 INTERRUPTED = 130
 """Exit status after Ctrl-C: 128 + SIGINT, as a shell reports a process killed by it."""
@@ -73,6 +75,8 @@ def _describe(err: BaseException) -> str:
     """One line for an error the CLI reports (OSError: its strerror and file, else the message)."""
     if isinstance(err, MemoryError):
         return f"out of memory ({_one_line(err) or 'MemoryError'})"
+    if isinstance(err, OSError) and err.errno in DISK_ERRNOS:  # a full disk or read-only file system
+        return f"{DISK_ERRNOS[err.errno]} writing {err.filename}" if err.filename else DISK_ERRNOS[err.errno]
     if isinstance(err, OSError) and err.strerror and err.filename is not None:
         return f"{err.strerror}: {err.filename}"
     return _one_line(err) or type(err).__name__
