@@ -7,8 +7,9 @@ interrupted or killed run clean:
 - ``parent_handles_ctrl_c()``: workers are started with SIGINT blocked (the
   mask is inherited through fork and exec), so a Ctrl-C, which the terminal
   sends to the whole process group, reaches only the parent; the parent stops
-  the workers and prints one line. A Ctrl-C pressed while the workers start is
-  held back and delivered to the parent when they have started.
+  the workers and prints one line. A Ctrl-C pressed while the workers start
+  still interrupts the parent: the kernel hands it to a thread that does not
+  block it, or holds it until the block ends.
 - ``follow_parent(parent)``, run in each worker: a daemon thread polls
   ``os.getppid()`` every ``POLL_SECONDS`` and ends the worker (``os._exit``)
   once the parent is gone, e.g. after ``kill -9``; tqdm gets a thread lock
@@ -39,7 +40,8 @@ _followed: int | None = None  # the parent this worker process already follows
 def parent_handles_ctrl_c() -> Iterator[None]:
     """Block SIGINT in this thread for the body: processes started in it inherit the blocked signal.
 
-    A SIGINT that arrives meanwhile stays pending and raises KeyboardInterrupt here when the body ends.
+    The process itself is still interrupted: a SIGINT goes to another thread of it (Python then raises
+    KeyboardInterrupt in the main thread) or, in a single-threaded process, stays pending until the body ends.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread receives Python's KeyboardInterrupt
