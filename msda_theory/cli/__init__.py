@@ -103,8 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     (Ctrl-C: one line and exit status 130)."""
     try:
         args = build_parser().parse_args(argv)
-    except KeyboardInterrupt:
-        print("msda-theory: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # while the subcommands' modules are imported
+        words = [word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")]
+        print(f"msda-theory{' ' + words[0] if words else ''}: interrupted", file=sys.stderr)
         return INTERRUPTED
     prefix = f"msda-theory {args.command}"
 
