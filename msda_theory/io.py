@@ -8,21 +8,19 @@ written as ``null``, so a NaN result can never pass for a valid number.
 
 A write that fails for want of space or on a read-only file system raises an
 ``OSError`` (ENOSPC, EDQUOT, EFBIG or EROFS) naming the file that was asked
-for, not its temporary twin (``naming_target``); a torch payload is
-serialized in memory first, so that a full disk is an ``OSError`` rather than
-torch's "unexpected pos" RuntimeError.
+for, not its temporary twin (``naming_target``); ``torch_save`` keeps the
+OSError that torch's writer turns into an "unexpected pos" RuntimeError.
 """
 from __future__ import annotations
 
 import contextlib
 import errno
 import hashlib
-import io
 import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, BinaryIO, Callable, Iterator, Literal
 
 import torch
 
@@ -173,22 +171,40 @@ def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFi
     return write_text_atomic(path, dumps(payload, nonfinite=nonfinite))
 
 
-def torch_bytes(payload: Any) -> memoryview:
-    """The bytes ``torch.save(payload, file)`` would write, serialized in memory.
+class _WriteWatch:
+    """A binary file that remembers the OSError of a failed write: torch.save reports it as a RuntimeError
+    ("unexpected pos", "file write failed"), which loses the errno."""
 
-    Written to a file by Python, a full disk is then an ``OSError`` (ENOSPC): torch's own file writer
-    reports it as a RuntimeError ("unexpected pos", "file write failed", "iostream error").
-    """
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    return buffer.getbuffer()
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.error = handle, None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as err:
+            self.error = err
+            raise
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def torch_save(payload: Any, path: str | os.PathLike) -> None:
+    """``torch.save(payload, path)``, where a failed write (a full disk, say) raises its own OSError."""
+    with open(path, "wb") as handle:
+        watch = _WriteWatch(handle)
+        try:
+            torch.save(payload, watch)
+        except RuntimeError:
+            if watch.error is not None:
+                raise watch.error from None
+            raise
 
 
 def save_torch_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """``torch.save(payload, path)`` via a temporary file and a rename."""
-    data = torch_bytes(payload)
     with naming_target(path):
-        return _replace_from_tmp(Path(path), lambda tmp: tmp.write_bytes(data))
+        return _replace_from_tmp(Path(path), lambda tmp: torch_save(payload, tmp))
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from msda_theory import io as toolkit_io
-from msda_theory.io import check_output_path, naming_target, save_torch_atomic, torch_bytes, write_json_atomic
+from msda_theory.io import check_output_path, naming_target, save_torch_atomic, torch_save, write_json_atomic
 
 
 def fake_statvfs(*, read_only: bool = False, free: int = 100, blocks: int = 1000):
@@ -84,19 +85,43 @@ def test_other_os_errors_pass_unchanged() -> None:
             raise PermissionError(errno.EACCES, "denied", "y")
 
 
-def test_a_full_disk_under_torch_save_is_an_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(self: Path, data: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+class FullAfter:
+    """A binary file on a disk that fills up after ``room`` bytes."""
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    def __init__(self, path: str, mode: str, room: int = 100) -> None:
+        self.handle, self.room = open(path, mode), room
+
+    def write(self, data: bytes) -> int:
+        if self.handle.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.handle.write(data)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def __enter__(self) -> "FullAfter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def test_a_failed_write_under_torch_save_is_its_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch's writer reports the failure as RuntimeError('... unexpected pos ...'); the OSError is kept."""
+    monkeypatch.setattr(toolkit_io, "open", FullAfter, raising=False)
     with pytest.raises(OSError, match="no space left on device") as failed:
-        save_torch_atomic(tmp_path / "c.pt", {"w": torch.ones(3)})
-    assert failed.value.filename == str(tmp_path / "c.pt")
+        save_torch_atomic(tmp_path / "c.pt", {"w": torch.ones(1000)})
+    assert (failed.value.errno, failed.value.filename) == (errno.ENOSPC, str(tmp_path / "c.pt"))
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_torch_payloads_written_from_memory_load_back(tmp_path: Path) -> None:
+def test_other_torch_errors_pass_unchanged(tmp_path: Path) -> None:
+    with pytest.raises((RuntimeError, TypeError, AttributeError, pickle.PicklingError)):
+        torch_save({"f": lambda: 0}, tmp_path / "c.pt")  # a lambda does not pickle
+
+
+def test_torch_payloads_load_back(tmp_path: Path) -> None:
     payload = {"w": torch.arange(6.0).reshape(2, 3), "n": 3, "s": "x"}
     save_torch_atomic(tmp_path / "c.pt", payload)
     loaded = torch.load(tmp_path / "c.pt", weights_only=True)
     assert torch.equal(loaded["w"], payload["w"]) and (loaded["n"], loaded["s"]) == (3, "x")
-    assert bytes(torch_bytes(payload))[:2] == b"PK"  # torch's zip format, as torch.save(path) writes it

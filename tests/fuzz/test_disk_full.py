@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import pytest
 
 from conftest import assert_clean_error, run_cli, snapshot
+from msda_theory import io as toolkit_io
 from msda_theory.train.checkpoint import STAGING
 
 TRAIN = ["train", "--quiet", "--data", "digits", "--model", "mlp", "--epochs", "1", "--subset", "64", "--test-subset", "32",
@@ -81,11 +82,29 @@ def test_train_onto_a_disk_that_fills_up_says_so_naming_the_checkpoint(small_dis
 
 def test_train_when_the_checkpoint_write_fails_names_the_checkpoint(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """The twin: the temporary file's write fails as on a full disk."""
-    def no_space(self: Path, data: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    """The twin: the checkpoint's temporary file fills the disk after 1 KiB (torch's writer turned this into
+    "RuntimeError: [enforce fail at inline_container.cc] unexpected pos")."""
+    real_open = open
 
-    monkeypatch.setattr(Path, "write_bytes", no_space)
+    class FullAfter1KiB:
+        def __init__(self, path: str, mode: str) -> None:
+            self.handle = real_open(path, mode)
+
+        def write(self, data: bytes) -> int:
+            if self.handle.tell() + len(data) > 1024:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(data)
+
+        def flush(self) -> None:
+            self.handle.flush()
+
+        def __enter__(self) -> "FullAfter1KiB":
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    monkeypatch.setattr(toolkit_io, "open", FullAfter1KiB, raising=False)
     (tmp_path / "out").mkdir()
     before = snapshot(tmp_path / "out")
     result = run_cli([*TRAIN, "--out", str(tmp_path / "out" / "run")])
