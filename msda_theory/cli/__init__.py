@@ -4,8 +4,9 @@ Each subcommand lives in its own module ``msda_theory/cli/cmd_<name>.py``
 exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
 they are discovered here, so a new subcommand needs no edit of this file.
 Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
-unwritable file; a full disk reads "no space left on device writing FILE"), ``MemoryError`` and torch's failed allocations become one
-line on stderr and exit status 2, never a traceback; warnings are one line each
+unwritable file; a full disk reads "no space left on device writing FILE"),
+``MemoryError`` and torch's failed allocations become one line on stderr and
+exit status 2, never a traceback; warnings are one line each
 (numeric RuntimeWarnings are dropped: results are validated instead). Ctrl-C
 (SIGINT, ``KeyboardInterrupt``) is one line, ``msda-theory CMD: interrupted``,
 and exit status 130: every write is atomic, so nothing is left half-written.
