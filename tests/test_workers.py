@@ -2,27 +2,28 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from pathlib import Path
 
-import psutil
 import pytest
 
 from msda_theory import workers
 
-ROOT = str(Path(__file__).resolve().parents[1])
+psutil = pytest.importorskip("psutil")
+
+# The module alone, without the package (whose import loads torch): a child starts in a fraction of the time.
+IMPORT = ("import importlib.util as u; spec = u.spec_from_file_location('workers', {path!r}); "
+          "workers = u.module_from_spec(spec); spec.loader.exec_module(workers)").format(path=workers.__file__)
 BLOCKED = "import signal; print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
 
 # A parent that starts a worker following it, prints the worker's pid, then waits to be killed.
 TREE = """
 import subprocess, sys, time
-code = ("import os, sys, time; from msda_theory import workers; workers.follow_parent(os.getppid()); "
+code = ("import os, sys, time; " + sys.argv[1] + "; workers.follow_parent(os.getppid()); "
         "print('following', flush=True); time.sleep(120)")
 child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
 assert child.stdout.readline().strip() == "following"
@@ -45,8 +46,7 @@ def gone(pid: int, within: float) -> bool:
 
 
 def test_a_worker_exits_when_its_parent_is_killed() -> None:
-    parent = subprocess.Popen([sys.executable, "-c", TREE], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": ROOT})
+    parent = subprocess.Popen([sys.executable, "-c", TREE, IMPORT], stdout=subprocess.PIPE, text=True)
     try:
         worker = int(parent.stdout.readline())
         assert not gone(worker, within=4 * workers.POLL_SECONDS)  # it waits while the parent lives
@@ -72,11 +72,12 @@ def test_processes_started_inside_the_block_do_not_receive_ctrl_c() -> None:
 
 
 def test_a_ctrl_c_during_the_block_still_interrupts_this_process() -> None:
-    """The block holds SIGINT back from the processes started in it, not from this one (torch's threads,
-    which do not block it, take the signal and Python raises KeyboardInterrupt in the main thread)."""
-    code = """
-import os, signal, time
-from msda_theory import workers
+    """The block holds SIGINT back from the processes started in it, not from this one (another thread,
+    which does not block it, takes the signal and Python raises KeyboardInterrupt in the main thread)."""
+    code = f"""
+import os, signal, threading, time
+{IMPORT}
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # as torch's threads in a command
 try:
     with workers.parent_handles_ctrl_c():
         os.kill(os.getpid(), signal.SIGINT)
@@ -85,8 +86,7 @@ try:
 except KeyboardInterrupt:
     print("interrupted", flush=True)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": ROOT})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "interrupted", done.stderr
 
 
