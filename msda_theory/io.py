@@ -5,15 +5,22 @@ Every writer goes through a temporary file in the target's folder and an
 the old file or the new one, never half of one. JSON is strict: non-finite
 floats are refused (``allow_nan=False``) unless the caller asks for them to be
 written as ``null``, so a NaN result can never pass for a valid number.
+
+A write that fails for want of space or on a read-only file system raises an
+``OSError`` (ENOSPC, EDQUOT, EFBIG or EROFS) naming the file that was asked
+for, not its temporary twin (``naming_target``); ``torch_save`` keeps the
+OSError that torch's writer turns into an "unexpected pos" RuntimeError.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, BinaryIO, Callable, Iterator, Literal
 
 import torch
 
@@ -25,6 +32,11 @@ MAX_ALLOC_BYTES = 4 * 2**30
 Loaders, checkpoint readers and the ``weights`` command estimate what an input
 would make them allocate (from file headers, shapes, class counts) and refuse
 it with :class:`AllocationError` before allocating anything."""
+
+
+DISK_ERRNOS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+               errno.EFBIG: "file too large", errno.EROFS: "read-only file system"}
+"""The errno values of a write that failed because of the storage, not of the data, and their wording."""
 
 
 class AllocationError(ValueError):
@@ -48,12 +60,15 @@ def check_output_path(path: str | os.PathLike, *, flag: str, folder: bool = Fals
     """Check that ``path`` can be written before any work is done; return it as a Path.
 
     A file output (``folder=False``) must not be an existing folder; a folder
-    output must not be an existing file. The nearest existing ancestor must be
-    a writable folder. Nothing is created.
+    output must not be an existing file; neither may be a dangling symbolic
+    link. The nearest existing ancestor must be a writable folder on a
+    writable file system with free space. Nothing is created.
     """
     if not str(path).strip():
         raise ValueError(f"{flag} must name a path, got an empty string")
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise ValueError(f"{flag} {path} is a dangling symbolic link (to {os.readlink(path)})")
     if folder and path.exists() and not path.is_dir():
         raise ValueError(f"{flag} {path} is an existing file, not a folder")
     if not folder and path.is_dir():
@@ -63,9 +78,21 @@ def check_output_path(path: str | os.PathLike, *, flag: str, folder: bool = Fals
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ValueError(f"{flag} {path} cannot be written: {ancestor} is not a folder")
+    _check_storage(ancestor, f"{flag} {path} cannot be written")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ValueError(f"{flag} {path} cannot be written: no write permission in {ancestor}")
     return path
+
+
+def _check_storage(folder: Path, what: str) -> None:
+    """Refuse a folder on a read-only file system or one with no free block (statvfs; root may use the
+    reserved blocks; a file system reporting no blocks at all, as some FUSE mounts do, is not judged)."""
+    stats = os.statvfs(folder)
+    if stats.f_flag & os.ST_RDONLY:
+        raise ValueError(f"{what}: {folder} is on a read-only file system")
+    free = stats.f_bfree if os.geteuid() == 0 else stats.f_bavail
+    if stats.f_blocks > 0 and free == 0:
+        raise ValueError(f"{what}: no space left on device ({folder})")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -118,9 +145,25 @@ def _replace_from_tmp(path: Path, write: Callable[[Path], Any]) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def naming_target(path: str | os.PathLike) -> Iterator[None]:
+    """Re-raise a storage failure of the body (errno in ``DISK_ERRNOS``) as an OSError naming ``path``.
+
+    E.g. ``OSError(ENOSPC, 'no space left on device', 'runs/x/checkpoint.pt')`` for a full disk met
+    while writing the temporary file of ``runs/x/checkpoint.pt``.
+    """
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in DISK_ERRNOS:
+            raise
+        raise OSError(err.errno, DISK_ERRNOS[err.errno], str(path)) from None
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` via a temporary file and a rename."""
-    return _replace_from_tmp(Path(path), lambda tmp: tmp.write_text(text))
+    with naming_target(path):
+        return _replace_from_tmp(Path(path), lambda tmp: tmp.write_text(text))
 
 
 def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFinite = "error") -> Path:
@@ -128,9 +171,40 @@ def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFi
     return write_text_atomic(path, dumps(payload, nonfinite=nonfinite))
 
 
+class _WriteWatch:
+    """A binary file that remembers the OSError of a failed write: torch.save reports it as a RuntimeError
+    ("unexpected pos", "file write failed"), which loses the errno."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.error = handle, None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as err:
+            self.error = err
+            raise
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def torch_save(payload: Any, path: str | os.PathLike) -> None:
+    """``torch.save(payload, path)``, where a failed write (a full disk, say) raises its own OSError."""
+    with open(path, "wb") as handle:
+        watch = _WriteWatch(handle)
+        try:
+            torch.save(payload, watch)
+        except RuntimeError:
+            if watch.error is not None:
+                raise watch.error from None
+            raise
+
+
 def save_torch_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """``torch.save(payload, path)`` via a temporary file and a rename."""
-    return _replace_from_tmp(Path(path), lambda tmp: torch.save(payload, tmp))
+    with naming_target(path):
+        return _replace_from_tmp(Path(path), lambda tmp: torch_save(payload, tmp))
 
 
 def read_json(path: str | os.PathLike) -> Any:

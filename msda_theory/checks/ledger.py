@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from msda_theory.checks.registry import VERDICTS, Check, CheckContext, Measurement, all_checks
 from msda_theory.experiments import NeedsData
+from msda_theory.io import DISK_ERRNOS
 from msda_theory.results import git_commit
 
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
@@ -45,7 +46,8 @@ def select(only: Sequence[str] | None) -> list[Check]:
 
 
 def run_checks(checks: Sequence[Check], ctx: CheckContext, *, progress: bool = True) -> list[Outcome]:
-    """Run each check, timing it; a crash is recorded (with its traceback's last line), not raised."""
+    """Run each check, timing it; a crash is recorded (with its traceback's last line), not raised, except a
+    full disk or read-only store (``io.DISK_ERRNOS``), which would crash every later check too."""
     outcomes = []
     bar = tqdm(checks, desc="checks", disable=not progress)
     for c in bar:
@@ -55,6 +57,10 @@ def run_checks(checks: Sequence[Check], ctx: CheckContext, *, progress: bool = T
             m, err = c.func(ctx), ""
         except NeedsData as missing:  # a data set that is not installed: the row says so, nothing crashed
             m, err = Measurement(value=str(missing), verdict="skipped", method=""), ""
+        except OSError as failed:
+            if failed.errno in DISK_ERRNOS:  # a full disk is the machine's failure, not the claim's: stop
+                raise
+            m, err = None, traceback.format_exc().strip().splitlines()[-1]
         except Exception:  # a crashed check is reported in the ledger and by the exit status
             m, err = None, traceback.format_exc().strip().splitlines()[-1]
         outcomes.append(Outcome(c, m, err, time.perf_counter() - start))

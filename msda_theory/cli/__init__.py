@@ -4,9 +4,12 @@ Each subcommand lives in its own module ``msda_theory/cli/cmd_<name>.py``
 exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``;
 they are discovered here, so a new subcommand needs no edit of this file.
 Bad input (``ValueError``), I/O errors (``OSError``: a missing, unreadable or
-unwritable file), ``MemoryError`` and torch's failed allocations become one
-line on stderr and exit status 2, never a traceback; warnings are one line each
-(numeric RuntimeWarnings are dropped: results are validated instead).
+unwritable file; a full disk reads "no space left on device writing FILE"),
+``MemoryError`` and torch's failed allocations become one line on stderr and
+exit status 2, never a traceback; warnings are one line each
+(numeric RuntimeWarnings are dropped: results are validated instead). Ctrl-C
+(SIGINT, ``KeyboardInterrupt``) is one line, ``msda-theory CMD: interrupted``,
+and exit status 130: every write is atomic, so nothing is left half-written.
 
 Messages of the library go through ``logging`` (logger ``msda_theory``): the
 command shows its INFO messages on stderr, and ``--quiet`` (before or after the
@@ -24,6 +27,10 @@ import sys
 import warnings
 from typing import Any, Iterator, NoReturn, Sequence
 
+from msda_theory.io import DISK_ERRNOS
+
+INTERRUPTED = 130
+"""Exit status after Ctrl-C: 128 + SIGINT, as a shell reports a process killed by it."""
 QUIET_HELP = "no progress bars and no info messages (errors and warnings still show)"
 
 
@@ -69,6 +76,8 @@ def _describe(err: BaseException) -> str:
     """One line for an error the CLI reports (OSError: its strerror and file, else the message)."""
     if isinstance(err, MemoryError):
         return f"out of memory ({_one_line(err) or 'MemoryError'})"
+    if isinstance(err, OSError) and err.errno in DISK_ERRNOS:  # a full disk or read-only file system
+        return f"{DISK_ERRNOS[err.errno]} writing {err.filename}" if err.filename else DISK_ERRNOS[err.errno]
     if isinstance(err, OSError) and err.strerror and err.filename is not None:
         return f"{err.strerror}: {err.filename}"
     return _one_line(err) or type(err).__name__
@@ -91,8 +100,14 @@ def library_messages(quiet: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2."""
-    args = build_parser().parse_args(argv)
+    """Entry point: parse, run, and turn bad input, I/O and allocation errors into one line and exit status 2
+    (Ctrl-C: one line and exit status 130)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # while the subcommands' modules are imported
+        words = [word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")]
+        print(f"msda-theory{' ' + words[0] if words else ''}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     prefix = f"msda-theory {args.command}"
 
     def show(message: Any, category: type, *_: Any, **__: Any) -> None:
@@ -104,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = show
         try:
             return int(args.run(args) or 0)
+        except KeyboardInterrupt:
+            print(f"{prefix}: interrupted", file=sys.stderr)
+            return INTERRUPTED
         except (ValueError, OSError, MemoryError) as err:
             print(f"{prefix}: error: {_describe(err)}", file=sys.stderr)
             return 2

@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json is not None:
         output_file(args.json)
+    if args.readme is not None:
+        output_file(args.readme, "--readme")
     if args.readme and args.suite != "all":
         raise ValueError("--readme needs --suite all")
     if args.from_json is not None and (args.readme is None or args.suite != "all"):

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     args.out = args.out if args.out is not None else default_ledger(args)
     output_file(args.out, "--out")
     output_folder(args.figures_dir, "--figures-dir")
+    output_folder(args.results, "--results")
     ctx = context(args)
     outcomes = run_checks(select(selection(args.only, "--only")), ctx, progress=not args.quiet)
     path = write_ledger(outcomes, ctx, args.out)

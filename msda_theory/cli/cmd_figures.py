@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     only = selection(args.only, "--only")
     out = output_folder(args.out)
+    output_folder(args.results, "--results")  # a missing result is computed and stored there
     preset = args.preset or ("tiny" if args.quick else "evidence")
     results = render_figures(out, only=only, preset=preset, seed=args.seed, results=Path(args.results),
                              progress=not args.quiet)

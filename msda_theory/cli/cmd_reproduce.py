@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     args.figures_dir = args.figures_dir if args.figures_dir is not None else ("figures" if evidence else "figures/quick")
     output_folder(args.figures_dir, "--figures-dir")
     output_file(args.ledger, "--ledger")
+    output_folder(args.results, "--results")
     start = time.perf_counter()
     fmnist = available("fashion-mnist")
     print(f"data: digits (embedded){' and Fashion-MNIST' if fmnist else '; Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)'}")

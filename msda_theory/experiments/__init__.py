@@ -12,9 +12,11 @@ Experiments: ``trained-model`` (claims 8b, 9, 12b, convergence figure), ``tracki
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from msda_theory import workers
 from msda_theory.experiments import presets
 from msda_theory.experiments.presets import FASHION_HINT, PRESETS, NeedsData
 from msda_theory.results import ResultStore
@@ -75,6 +77,28 @@ def _compute_and_store(name: str, preset: str, root: str, seed: int, config: dic
     ResultStore(root).fetch(name, preset, seed, config, lambda: EXPERIMENTS[name].compute(config, seed), rerun=True)
 
 
+def _compute_in_workers(name: str, preset: str, store: ResultStore, todo: list[tuple[int, dict[str, Any]]],
+                        jobs: int) -> None:
+    """Compute and store the ``todo`` units of experiment ``name`` in ``jobs`` spawned worker processes.
+
+    The workers leave Ctrl-C to this process and exit if it dies (``msda_theory.workers``); after an error
+    or Ctrl-C the running units are terminated, not waited for.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                               initializer=workers.follow_parent, initargs=(os.getpid(),))
+    try:
+        with workers.parent_handles_ctrl_c():  # the workers start with the submissions
+            pending = [pool.submit(_compute_and_store, name, preset, str(store.root), s, c) for s, c in todo]
+        workers.results(pending)
+    except BaseException:
+        workers.stop(pool)
+        raise
+    pool.shutdown()
+
+
 def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, seed: int = 0,
             jobs: int = 1) -> list[dict[str, Any]]:
     """The data of every unit of experiment ``name`` at ``preset`` (base ``seed`` added to each unit's seed).
@@ -96,12 +120,7 @@ def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, 
     todo = [(s, c) for s, c in units if (rerun and store.path(name, preset, s, c) not in store.fresh)
             or (not rerun and store.load(name, preset, s, c) is None)]
     if jobs > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
-
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            for done in [pool.submit(_compute_and_store, name, preset, str(store.root), s, c) for s, c in todo]:
-                done.result()
+        _compute_in_workers(name, preset, store, todo, jobs)
         store.fresh.update(store.path(name, preset, s, c) for s, c in todo)
     return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun).data for s, c in units]
 

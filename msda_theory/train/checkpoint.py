@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ import torch
 from torch import nn
 
 from msda_theory.io import (
-    AllocationError, check_allocation, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+    AllocationError, check_allocation, naming_target, save_torch_atomic as save_atomic, sha256_file, write_json_atomic,
+    write_text_atomic,
 )
 from msda_theory.models import build
 from msda_theory.train.config import CUSTOM, FACTORY, TrainConfig
@@ -50,7 +52,16 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 
 
 def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
-    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash."""
+    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash.
+
+    A full disk or read-only folder is an OSError naming ``checkpoint.pt`` (``io.naming_target``).
+    """
+    with naming_target(run_dir / CHECKPOINT):
+        return _stage_checkpoint(run_dir, state)
+
+
+def _stage_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
+    """Write ``state`` beside the checkpoint, then its checksum, then rename it over the checkpoint."""
     file = run_dir / CHECKPOINT
     tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.new"
     try:
@@ -62,6 +73,42 @@ def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return file
+
+
+STAGING = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.(?:new|tmp)$")
+"""Names of staged writes in a run folder: ``.checkpoint.pt.<pid>.new`` and the writers' ``.<name>.<pid>.tmp``."""
+
+
+def _pid_alive(pid: int) -> bool:
+    """True when a process ``pid`` exists (possibly another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_staging(run_dir: Path) -> list[Path]:
+    """Delete the staged writes a killed run left in ``run_dir``; return them.
+
+    A file matching ``STAGING`` is stale when its writer (the pid in its name) is this process or no
+    longer runs, or when it is older than ``checkpoint.pt``. Call it while holding the folder's lock.
+    """
+    checkpoint = run_dir / CHECKPOINT
+    since = checkpoint.stat().st_mtime if checkpoint.is_file() else None
+    removed = []
+    for file in sorted(run_dir.iterdir()):
+        match = STAGING.match(file.name)
+        if match is None or not file.is_file():
+            continue
+        pid = int(match["pid"])
+        older = since is not None and file.stat().st_mtime < since
+        if pid == os.getpid() or not _pid_alive(pid) or older:
+            file.unlink(missing_ok=True)
+            removed.append(file)
+    return removed
 
 
 def verify_checksum(file: Path) -> None:
@@ -184,7 +231,7 @@ def load_checkpoint(path: str | os.PathLike, *, model: nn.Module | None = None) 
 
 
 __all__ = [
-    "CHECKPOINT", "CHECKSUM", "METRICS", "checkpoint_path", "is_finished", "load_checkpoint", "model_from_state",
-    "read_checkpoint", "read_metrics", "save_atomic", "verify_checksum", "write_checkpoint", "write_json_atomic",
-    "write_text_atomic",
+    "CHECKPOINT", "CHECKSUM", "METRICS", "STAGING", "checkpoint_path", "is_finished", "load_checkpoint",
+    "model_from_state", "read_checkpoint", "read_metrics", "remove_stale_staging", "save_atomic", "verify_checksum",
+    "write_checkpoint", "write_json_atomic", "write_text_atomic",
 ]

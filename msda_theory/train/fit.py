@@ -26,7 +26,8 @@ from torch import nn
 
 from msda_theory.io import dumps
 from msda_theory.train.checkpoint import (
-    CHECKPOINT, CHECKSUM, FORMAT, METRICS, read_checkpoint, read_metrics, write_checkpoint, write_json_atomic,
+    CHECKPOINT, CHECKSUM, FORMAT, METRICS, read_checkpoint, read_metrics, remove_stale_staging, write_checkpoint,
+    write_json_atomic,
 )
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.loop import evaluate_split, make_optimizer, train_epoch
@@ -123,6 +124,8 @@ def _start(folder: Path, config: TrainConfig, task_info: dict[str, Any], model: 
            optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator], *, resume: bool,
            overwrite: bool) -> list[dict[str, Any]]:
     """The records to continue from (under the folder's lock): resume, refuse, or clear the old run."""
+    for stale in remove_stale_staging(folder):  # a killed run's staged writes
+        logger.info("removed %s, a staged write of a run that was stopped", stale)
     if resume and (folder / CHECKPOINT).is_file():
         records = _restore(folder, config, task_info, model, optimizer, generators)
         metrics = _metrics(config, task_info, records)

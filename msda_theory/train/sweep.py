@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import statistics
 import warnings
@@ -46,6 +47,7 @@ from msda_theory import masks
 from msda_theory.stats import t_interval
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.origin import describe
+from msda_theory.workers import in_worker, parent_handles_ctrl_c
 
 logger = logging.getLogger(__name__)
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
@@ -173,9 +175,12 @@ def connect_backend(name: str | None, address: str | None = None) -> str | None:
 
 def _run_jobs(calls: list[Any], jobs: int, backend: str | None, progress: bool) -> list[tuple[str, str]]:
     """The jobs' results in order, with a tqdm bar as they finish (backends that cannot stream results,
-    such as Ray's, return them all at the end, without a bar)."""
+    such as Ray's, return them all at the end, without a bar). Local workers leave Ctrl-C to this process
+    and exit when it dies (``msda_theory.workers``)."""
+    calls = [joblib.delayed(in_worker)(os.getpid(), func, *args, **kwargs) for func, args, kwargs in calls]
     try:
-        pending = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")(calls)
+        with parent_handles_ctrl_c():  # the workers start here (joblib dispatches the first jobs in the call)
+            pending = joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")(calls)
     except ValueError as err:
         if "return_as" not in str(err):
             raise

@@ -129,7 +129,9 @@ def test_robustness_refuses_a_run_whose_data_changed(tmp_path: Path, capsys) -> 
     (RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you tried to "
                   "allocate 3200000000 bytes"), "msda-theory bench: error: allocation failed ([enforce fail"),
     (OSError(28, "No space left on device", "/full/disk/out.json"),
-     "msda-theory bench: error: No space left on device: /full/disk/out.json"),
+     "msda-theory bench: error: no space left on device writing /full/disk/out.json"),
+    (OSError(30, "Read-only file system", "/ro/out.json"),
+     "msda-theory bench: error: read-only file system writing /ro/out.json"),
     (FileExistsError(17, "File exists", "/tmp/x"), "msda-theory bench: error: File exists: /tmp/x"),
 ])
 def test_resource_and_io_errors_are_one_line(error: BaseException, expected: str, monkeypatch, capsys) -> None:
@@ -142,6 +144,17 @@ def test_resource_and_io_errors_are_one_line(error: BaseException, expected: str
     assert main(["bench"]) == 2
     lines = err_lines(capsys)
     assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys) -> None:
+    import msda_theory.cli.cmd_bench as bench
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "run", interrupted)
+    assert main(["bench"]) == 130
+    assert err_lines(capsys) == ["msda-theory bench: interrupted"]
 
 
 def test_a_programming_error_is_not_disguised(monkeypatch) -> None:
