@@ -9,6 +9,12 @@ drift apart. Writes ``OUT/checkpoint.pt`` (with ``checkpoint.sha256``) and
 ``OUT/metrics.json`` after every epoch (atomically), holding a lock on OUT for
 the whole run; ``--resume`` continues a killed run from its last epoch (same
 config and data, verified), ``--overwrite`` replaces a run already in OUT.
+
+``--model package.module:function`` trains a user's model factory and
+``--data package.module:name`` a user's map-style Dataset (or a zero-argument
+callable returning one; no test split, so no test metrics), both imported from
+the text typed, the current folder searched too; the config records
+``factory:package.module:function`` and ``custom:<Dataset class>``.
 """
 from __future__ import annotations
 
@@ -19,7 +25,11 @@ from typing import Any, Callable, Sequence
 import torch
 
 from msda_theory.cli._common import output_folder
+from msda_theory.cli._model_source import factory_for_fit, model_spec
+from msda_theory.data.user import is_user_data, user_dataset
 from msda_theory.train import TrainConfig, fit
+from msda_theory.train.config import FACTORY
+from msda_theory.train.fit import RunExistsError
 
 NAME = "train"
 HELP = "train a model with a mixing strategy (none, mixup, cutmix, hmix, gmix, fmix); checkpoint every epoch"
@@ -91,12 +101,29 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
+def user_objects(args: argparse.Namespace) -> dict[str, Any]:
+    """``fit``'s keyword arguments for a user's --model package.module:function and --data package.module:name."""
+    given: dict[str, Any] = {}
+    spec = model_spec(getattr(args, "model", None))
+    if spec is not None:
+        given["model"] = factory_for_fit(spec)
+    if is_user_data(getattr(args, "data", None)):
+        given["train_data"] = user_dataset(args.data, "--data")
+    return given
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch, return 0."""
-    config = config_from_args(args)
+    spec = model_spec(getattr(args, "model", None))
+    config = config_from_args(args, **({"model": FACTORY + spec} if spec is not None else {}))
     out = output_folder(args.out)
     apply_threads(args.threads)
-    result = fit(config, out, resume=args.resume, overwrite=args.overwrite, progress=not (args.no_progress or args.quiet))
+    try:
+        result = fit(config, out, resume=args.resume, overwrite=args.overwrite,
+                     progress=not (args.no_progress or args.quiet), **user_objects(args))
+    except RunExistsError as err:
+        raise ValueError(f"run folder {err.folder} already holds a run ({', '.join(err.held)}); use --resume to "
+                         "continue it or --overwrite to replace it") from None
     for r in result.metrics["epochs"]:
         print(f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, test loss {_fmt(r['test_loss'])}, "
               f"test accuracy {_fmt(r['test_accuracy'])} ({r['seconds']:.1f} s)")
