@@ -21,7 +21,7 @@ from torch import nn
 from msda_theory.data.user import user_dataset
 from msda_theory.models import from_spec
 from msda_theory.train.config import FACTORY
-from msda_theory.train.origin import UserModelNeeded, factory_spec, model_from_state, user_model
+from msda_theory.train.origin import UserModelNeeded, model_from_state, user_model
 from msda_theory.user_objects import is_spec, resolve
 
 __all__ = ["checkpoint_model", "factory_for_fit", "model_spec", "parse_preprocessing", "user_data_tensors",
@@ -70,10 +70,8 @@ def checkpoint_model(state: dict[str, Any], source: str, spec: str | None) -> tu
     try:
         return model_from_state(state, source, model=into)
     except UserModelNeeded as err:
-        recorded = factory_spec(err.recorded) or "package.module:function"
-        raise ValueError(f"{source} names a user's model {err.recorded!r}: give it with --model {recorded}; "
-                         "code named in a file is never imported") from None
-
+        raise ValueError(f"{source} names a user's model {err.recorded!r}, and code named in a file is never "
+                         "imported: give the model with --model package.module:function") from None
 
 def user_data_tensors(text: str) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(x (N, C, H, W) float32, y (N,) int64, K) of ``--data package.module:name``, every item in index order."""

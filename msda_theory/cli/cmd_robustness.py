@@ -94,9 +94,12 @@ def load_run(checkpoint: str, spec: str | None = None,
                          "with --data")
     if data_name is not None:
         x, y = test_split(data_name, root)
-    else:
+    else:  # the run's own data set: a name from the file, so a built-in or npz:PATH only (data.load), never imported
+        from msda_theory import data
+
         verify_run_data(state, config, str(checkpoint))
-        x, y = test_split(config.data, config.root)
+        test = data.load(config.data, root=config.root, split="test")
+        x, y = test.x, test.y
     classes = getattr(config, "classes", None)
     if classes is not None:
         from msda_theory.train.task import select_classes
@@ -106,7 +109,10 @@ def load_run(checkpoint: str, spec: str | None = None,
 
 
 def test_split(name: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(x, y) of the test split of data set ``name``, or every item of a user's ``package.module:name``."""
+    """(x, y) of the test split of data set ``name``, or every item of a user's ``package.module:name``.
+
+    ``name`` is what the user typed (--data), never a name read from a checkpoint.
+    """
     from msda_theory import data  # late: the data sets are only needed here
 
     if is_user_data(name):

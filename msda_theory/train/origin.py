@@ -44,9 +44,8 @@ class UserModelNeeded(ValueError):
 
     def __init__(self, source: str, recorded: str) -> None:
         self.source, self.recorded = source, recorded
-        hint = f" (here models.from_factory({recorded[len(FACTORY):]!r}))" if recorded.startswith(FACTORY) else ""
-        super().__init__(f"{source} names a user's model {recorded!r}: pass the module itself, "
-                         f"load_checkpoint(path, model=...){hint}; code named in a file is never imported")
+        super().__init__(f"{source} names a user's model {recorded!r}, and code named in a file is never imported: "
+                         "build the model and pass it, load_checkpoint(path, model=...)")
 
 
 def factory_spec(recorded: str) -> str | None:

@@ -60,8 +60,8 @@ def test_a_run_of_a_factory_model_is_attacked_from_its_checkpoint(spec, tmp_path
               "--json", str(out), "-q"]
     assert main(attack) == 2 and not out.exists()  # the checkpoint's record of the factory is never imported
     err = capsys.readouterr().err
-    assert f"names a user's model 'factory:{spec}': give it with --model {spec}; code named in a file is never " \
-           "imported" in err and err.count("\n") == 1 and "fit(" not in err
+    assert f"names a user's model 'factory:{spec}', and code named in a file is never imported: give the model " \
+           "with --model package.module:function" in err and err.count("\n") == 1 and "fit(" not in err
     assert main([*attack, "--model", spec]) == 0
     result = json.loads(out.read_text())
     assert result["config"]["model"] == f"factory:{spec}" and result["model"] == spec

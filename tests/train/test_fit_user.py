@@ -68,9 +68,8 @@ def test_a_factory_model_is_recorded_and_loads_only_into_a_given_module(tmp_path
     for model in ("user_models:small", from_factory("user_models:small")):
         result = fit(CONFIG, tmp_path / "run", model=model, train_set=tiny[0], overwrite=True, progress=False)
         assert result.config.model == "factory:user_models:small"
-        with pytest.raises(ValueError, match=r"names a user's model 'factory:user_models:small': pass the module "
-                                             r"itself, load_checkpoint\(path, model=\.\.\.\) \(here "
-                                             r"models.from_factory\('user_models:small'\)\)"):
+        with pytest.raises(ValueError, match=r"names a user's model 'factory:user_models:small', and code named in "
+                                             r"a file is never imported: build the model and pass it"):
             load_checkpoint(tmp_path / "run")
         loaded, config = load_checkpoint(tmp_path / "run", model=from_factory("user_models:small"))
         assert config == result.config and torch.equal(loaded(tiny[1].x), result.model.cpu()(tiny[1].x))
