@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from msda_theory.user_objects import is_spec, resolve
 
 NPZ_PREFIX = "npz:"
@@ -47,7 +49,21 @@ def user_dataset(spec: str, what: str = "--data") -> Any:
                          "(__len__ and __getitem__ returning (x (C, H, W), label))")
     if len(obj) == 0:
         raise ValueError(f"{what} {spec!r} gave an empty data set")
+    _check_first_item(obj, spec, what)
     return obj
+
+
+def _check_first_item(dataset: Any, spec: str, what: str) -> None:
+    """Item 0 must be (x, label) with x a floating tensor (C, H, W): junk is refused before any work starts."""
+    try:
+        item = dataset[0]
+    except Exception as err:  # noqa: BLE001 (the user's code failed: one line naming it)
+        reason = " ".join(str(err).split())[:200]
+        raise ValueError(f"reading item 0 of {what} {spec!r} raised {type(err).__name__}: {reason}") from err
+    x = item[0] if isinstance(item, (tuple, list)) and len(item) == 2 else None
+    if not isinstance(x, torch.Tensor) or x.dim() != 3 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x if x is not None else item).__name__
+        raise ValueError(f"{what} {spec!r} gives items {shape}, not (x (C, H, W) floating tensor, label)")
 
 
 __all__ = ["is_user_data", "user_dataset"]

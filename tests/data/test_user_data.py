@@ -34,6 +34,14 @@ def a_list_of_numbers():
     return 3
 
 NUMBER = 7
+
+class Flat(Squares):
+    def __getitem__(self, i):
+        return torch.zeros(16), 0
+
+class Broken(Squares):
+    def __getitem__(self, i):
+        raise KeyError(i)
 """
 
 
@@ -56,6 +64,8 @@ def test_a_callable_a_class_or_the_dataset_itself(module, name, length):
     ("needs", r"^calling --data 'ud_user_data:needs' with no arguments raised TypeError: needs\(\) missing 1"),
     ("a_list_of_numbers", r"^--data 'ud_user_data:a_list_of_numbers' gave int, not a map-style Dataset"),
     ("NUMBER", r"^--data 'ud_user_data:NUMBER' names int, not a Dataset or a callable returning one$"),
+    ("Flat", r"^--data 'ud_user_data:Flat' gives items \(16,\), not \(x \(C, H, W\) floating tensor, label\)$"),
+    ("Broken", r"^reading item 0 of --data 'ud_user_data:Broken' raised KeyError: 0$"),
 ])
 def test_what_is_not_a_dataset_is_refused(module, name, message):
     with pytest.raises(ValueError, match=message):
