@@ -20,7 +20,7 @@ from torch import nn
 
 from msda_theory.data.user import user_dataset
 from msda_theory.models import from_spec
-from msda_theory.train.config import FACTORY
+from msda_theory.train.config import CUSTOM, FACTORY
 from msda_theory.train.origin import UserModelNeeded, model_from_state, user_model
 from msda_theory.user_objects import is_spec, resolve
 
@@ -45,9 +45,15 @@ def parse_preprocessing(text: str | None) -> tuple[list[float], list[float]] | N
 
 
 def model_spec(text: str | None) -> str | None:
-    """``package.module:function`` of a ``--model`` naming a user's factory (``factory:`` optional), else None."""
+    """``package.module:function`` of a ``--model`` naming a user's factory (``factory:`` optional), else None.
+
+    ``custom:NAME`` (the record of a module passed from Python) is refused: the command line cannot pass one.
+    """
     if text is None:
         return None
+    if text.startswith(CUSTOM):
+        raise ValueError(f"--model {text!r} names a module only Python can pass; on the command line give its "
+                         "factory, --model package.module:function")
     spec = text[len(FACTORY):] if text.startswith(FACTORY) else text
     return spec if is_spec(spec) else None
 

@@ -25,6 +25,7 @@ from msda_theory.data.user import is_user_data
 from msda_theory.regularizers import decompose
 from msda_theory.regularizers.experiments import binary_labels
 from msda_theory.train.checkpoint import read_checkpoint
+from msda_theory.train.origin import build_within_cap
 
 NAME = "decompose"
 HELP = "decompose the MSDA loss into L_std + R1 + R2 + R3 + remainder (JSON)"
@@ -65,7 +66,7 @@ def _model(args: argparse.Namespace, in_shape: tuple[int, int, int], k: int) -> 
         if args.model not in models.MODELS:
             raise ValueError(f"--model must be one of {', '.join(models.MODELS)} or package.module:function, "
                              f"got {args.model!r}")
-        return models.build(args.model, in_shape, k, activation=args.activation).double().eval()
+        return build_within_cap(args.model, in_shape, k, args.activation).double().eval()
     state = read_checkpoint(args.checkpoint)
     model, _ = checkpoint_model(state, str(args.checkpoint), spec)
     task = state["task"]

@@ -33,6 +33,7 @@ from msda_theory.io import AllocationError, check_allocation
 from msda_theory.models import MODELS, build, from_spec
 from msda_theory.train.checkpoint import checkpoint_path, load_plain, read_checkpoint
 from msda_theory.train.config import CUSTOM, FACTORY, TrainConfig
+from msda_theory.user_objects import split_spec
 
 ModelSource = Union[nn.Module, Callable[[], nn.Module], str, None]
 """What ``fit(model=...)`` takes: an nn.Module, a zero-argument callable returning one, a
@@ -58,6 +59,7 @@ def model_name(model: ModelSource, config: TrainConfig) -> str:
     if model is None:
         return config.model
     if isinstance(model, str):
+        split_spec(model[len(FACTORY):] if model.startswith(FACTORY) else model, "fit(model=...)")
         return model if model.startswith(FACTORY) else FACTORY + model
     spec = getattr(model, "msda_factory", None)  # set by models.from_spec and by the command line's factories
     if isinstance(model, nn.Module) or callable(model):

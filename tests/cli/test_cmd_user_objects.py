@@ -107,6 +107,14 @@ def test_a_run_refuses_another_factory_and_decompose_needs_model_too(cwd, capsys
     assert main([*dec, "--model", "mymodels:net"]) == 0 and (cwd / "d.json").is_file()
 
 
+def test_a_sweep_of_a_user_model_records_its_factory_in_every_job(cwd):
+    assert main(["sweep", "--model", "mymodels:net", "--strategies", "none,mixup", "--seeds", "0", "--epochs", "1",
+                 "--subset", "32", "--batch-size", "32", "--out", "sweep", "-q"]) == 0
+    jobs = sorted((cwd / "sweep").rglob("metrics.json"))
+    assert len(jobs) == 2
+    assert {json.loads(job.read_text())["config"]["model"] for job in jobs} == {"factory:mymodels:net"}
+
+
 def test_a_finished_run_asks_for_the_flags_not_the_python_arguments(cwd, capsys):
     args = ["train", "--epochs", "1", "--subset", "32", "--model", "linear", "--out", "run", "-q"]
     assert main(args) == 0
@@ -135,6 +143,8 @@ def test_a_weights_file_with_a_code_payload_is_refused_for_safety(cwd, capsys):
     (["train", "--data", "mydata:nothing", "--out", "o"], "'mydata' has no 'nothing' (from --data"),
     (["decompose", "--data", "mymodels:net", "--json", "o.json"],
      "--data 'mymodels:net' gives items Flatten, not (x (C, H, W) floating tensor, label)"),
+    (["train", "--model", "custom:TinyNet", "--out", "o"],
+     "--model 'custom:TinyNet' names a module only Python can pass; on the command line give its factory"),
     (["robustness", "--model", "cnn", "--data", "digits", "--json", "o.json"],
      "--model is written 'package.module:function', got 'cnn'"),
     (["robustness", "--model", "mydata:make", "--data", "digits", "--json", "o.json"],

@@ -120,7 +120,9 @@ def test_a_loader_streams_each_epoch_and_tests_on_a_loader(tiny):
     (dict(train_data="digits"), "train_data must be a map-style Dataset"),
     (dict(test_data="x"), "test_data needs train_data"),
     (dict(model=3), "model must be an nn.Module, a callable returning one"),
-    (dict(model="no_colon"), "unknown model 'factory:no_colon'"),
+    (dict(model="no_colon"), r"^fit\(model=\.\.\.\) is written 'package.module:name', got 'no_colon'$"),
+    (dict(model="factory:a:b:c"), r"^fit\(model=\.\.\.\) is written 'package.module:name', got 'a:b:c'$"),
+    (dict(model="surely_missing_mod_xyz:net"), r"^cannot import 'surely_missing_mod_xyz' for fit\(model=\.\.\.\) "),
 ])
 def test_bad_user_arguments_are_one_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
