@@ -187,7 +187,7 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
 
 
 def from_spec(spec: str, what: str, /, **kwargs: object) -> nn.Module:
-    """``factory(**kwargs)`` for ``spec = "package.module:factory"`` (``user_objects.resolve``), checked to be an nn.Module.
+    """``factory(**kwargs)`` for ``spec = "package.module:factory"`` (``user_objects.resolve``), an nn.Module.
 
     ``what`` names the interface in error messages (``"--model"``, ``"fit(model=...)"``). This imports
     and runs the named module's code: call it only with a spec the user typed, never one read from a file.

@@ -52,7 +52,8 @@ def test_user_model_and_dataset_train_and_reload(tmp_path):
     stored = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert stored["task"]["num_classes"] == 2 and len(stored["task"]["data"]["sha256"]) == 64
     with pytest.raises(ValueError, match=r"names a user's model 'custom:TinyNet', and code named in a file is never "
-                                         r"imported: build the model and pass it, load_checkpoint\(path, model=\.\.\.\)$"):
+                                         r"imported: build the model and pass it, "
+                                         r"load_checkpoint\(path, model=\.\.\.\)$"):
         load_checkpoint(tmp_path / "run")
     model, config = load_checkpoint(tmp_path / "run", model=TinyNet())
     assert config == result.config

@@ -77,8 +77,8 @@ def parse_eps(text: str) -> list[float]:
     return eps
 
 
-def load_run(checkpoint: str, spec: str | None = None,
-             data_name: str | None = None, root: str | None = None) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
+def load_run(checkpoint: str, spec: str | None = None, data_name: str | None = None,
+             root: str | None = None) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
     """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes.
 
     The run's checksum is verified, and its data fingerprint against the data as they are now. ``spec``:

@@ -70,7 +70,8 @@ def crafted(state: dict, folder, model: str):
 def test_a_checkpoint_naming_code_is_refused_and_nothing_runs(run_state, markers, spies, named):
     folder = crafted(run_state, markers / "run", named)
     with pytest.raises(ValueError, match=rf"names a user's model '{named}', and code named in a file is never "
-                                         r"imported: build the model and pass it, load_checkpoint\(path, model=\.\.\.\)$"):
+                                         r"imported: build the model and pass it, "
+                                         r"load_checkpoint\(path, model=\.\.\.\)$"):
         load_checkpoint(folder)
     assert spies == [] and not (markers / "imported").exists() and not (markers / "called").exists()
 
