@@ -27,7 +27,7 @@ from typing import Callable
 
 from torch import Tensor, nn
 
-from msda_theory.user_objects import resolve
+from msda_theory.user_objects import current_folder_importable, resolve
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -196,7 +196,8 @@ def from_spec(spec: str, what: str, /, **kwargs: object) -> nn.Module:
     if not callable(factory):
         raise ValueError(f"{what} {spec!r} names {type(factory).__name__}, not a callable returning an nn.Module")
     try:
-        model = factory(**kwargs)
+        with current_folder_importable():  # the factory may import its neighbours when called
+            model = factory(**kwargs)
     except Exception as err:  # noqa: BLE001 (the user's code failed: one line naming it; the cause stays chained)
         raise ValueError(f"calling {what} {spec!r} raised {type(err).__name__}: "
                          f"{' '.join(str(err).split())[:200]}") from err

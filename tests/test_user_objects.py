@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+import torch
 
+from msda_theory.models import from_spec
 from msda_theory.user_objects import is_spec, resolve
 
 
@@ -15,9 +17,11 @@ def cwd_module(tmp_path, monkeypatch):
     (tmp_path / "uo_cwd_mod.py").write_text("VALUE = 41\n\ndef make():\n    return VALUE + 1\n")
     (tmp_path / "uo_broken_mod.py").write_text("raise RuntimeError('boom at import')\n")
     (tmp_path / "uo_dep_mod.py").write_text("import uo_surely_missing_dependency\n")
+    (tmp_path / "uo_lazy_mod.py").write_text("def net():\n    from uo_lazy_helper import build\n    return build()\n")
+    (tmp_path / "uo_lazy_helper.py").write_text("from torch import nn\n\ndef build():\n    return nn.Linear(2, 3)\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
-    for name in ("uo_cwd_mod", "uo_broken_mod", "uo_dep_mod"):
+    for name in ("uo_cwd_mod", "uo_broken_mod", "uo_dep_mod", "uo_lazy_mod", "uo_lazy_helper"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     return tmp_path
 
@@ -27,6 +31,13 @@ def test_a_module_in_the_current_folder_resolves_and_sys_path_is_restored(cwd_mo
     make = resolve("uo_cwd_mod:make", "--model")
     assert make() == 42 and resolve("uo_cwd_mod:VALUE", "--data") == 41
     assert sys.path == before
+
+
+def test_a_factory_importing_its_neighbours_when_called_finds_them(cwd_module):
+    """models.from_spec calls the factory with the current folder still searchable, then restores sys.path."""
+    before = list(sys.path)
+    model = from_spec("uo_lazy_mod:net", "--model")
+    assert isinstance(model, torch.nn.Linear) and model.msda_factory == "uo_lazy_mod:net" and sys.path == before
 
 
 @pytest.mark.parametrize(("spec", "what", "message"), [

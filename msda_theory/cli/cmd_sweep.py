@@ -23,7 +23,8 @@ import argparse
 from msda_theory.cli._common import output_folder
 from msda_theory.cli._model_source import factory_for_fit, model_spec
 from msda_theory.cli.cmd_train import (
-    add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, str_list,
+    add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, mention_user_objects,
+    str_list,
 )
 from msda_theory.train.sweep import BACKENDS, connect_backend, markdown_table, run_sweep
 
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "cluster (in Python: with joblib.parallel_backend('dask'): run_sweep(...)); --backend ray "
                      "--scheduler auto on Ray. OUT must be on storage shared by the workers.")
     add_config_arguments(parser, skip=("data", "strategy", "seed"))
+    mention_user_objects(parser)  # --model only: the sweep's --data is a list of names
     parser.add_argument("--data", type=str_list, default=["digits"],
                         help="comma-separated data set names (default digits)")
     parser.add_argument("--strategies", type=str_list, default=["none", "mixup", "cutmix", "hmix", "gmix"],

@@ -75,12 +75,22 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """All TrainConfig fields, plus --out DIR, --resume, --overwrite, --no-progress and --threads."""
     add_config_arguments(parser)
+    mention_user_objects(parser)
     parser.add_argument("--out", required=True, help="run folder for checkpoint.pt and metrics.json")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     mode.add_argument("--overwrite", action="store_true", help="replace a run already in OUT")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_threads_argument(parser)
+
+
+def mention_user_objects(parser: argparse.ArgumentParser) -> None:
+    """Say in --model's and --data's help that a user's package.module:name is taken (the config's help cannot)."""
+    extra = {"model": "; or a user's package.module:function (the current folder is searched)",
+             "data": "; or a user's package.module:name giving a map-style Dataset (no test split)"}
+    for action in parser._actions:  # noqa: SLF001 (argparse keeps no public list of the options)
+        if action.dest in extra and action.help:
+            action.help = action.help.replace(" (default", extra[action.dest] + " (default", 1)
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:

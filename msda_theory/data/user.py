@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from msda_theory.user_objects import is_spec, resolve
+from msda_theory.user_objects import current_folder_importable, is_spec, resolve
 
 NPZ_PREFIX = "npz:"
 
@@ -39,7 +39,8 @@ def user_dataset(spec: str, what: str = "--data") -> Any:
         if not callable(obj):
             raise ValueError(f"{what} {spec!r} names {type(obj).__name__}, not a Dataset or a callable returning one")
         try:
-            obj = obj()
+            with current_folder_importable():  # the callable may import its neighbours when called
+                obj = obj()
         except Exception as err:  # noqa: BLE001 (the user's code failed: one line naming it, not a traceback)
             reason = " ".join(str(err).split())[:200]
             raise ValueError(f"calling {what} {spec!r} with no arguments raised {type(err).__name__}: {reason}") \
