@@ -24,9 +24,6 @@ from msda_theory.train.config import CUSTOM, FACTORY
 from msda_theory.train.origin import UserModelNeeded, model_from_state, user_model
 from msda_theory.user_objects import is_spec, resolve
 
-__all__ = ["checkpoint_model", "factory_for_fit", "model_spec", "parse_preprocessing", "user_data_tensors",
-           "user_model"]
-
 
 def parse_preprocessing(text: str | None) -> tuple[list[float], list[float]] | None:
     """'0.5,0.5,0.5:0.25,0.25,0.25' -> ([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]); None stays None."""
@@ -79,6 +76,7 @@ def checkpoint_model(state: dict[str, Any], source: str, spec: str | None) -> tu
         raise ValueError(f"{source} names a user's model {err.recorded!r}, and code named in a file is never "
                          "imported: give the model with --model package.module:function") from None
 
+
 def user_data_tensors(text: str) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(x (N, C, H, W) float32, y (N,) int64, K) of ``--data package.module:name``, every item in index order."""
     from msda_theory.data.items import read_dataset
@@ -88,3 +86,6 @@ def user_data_tensors(text: str) -> tuple[torch.Tensor, torch.Tensor, int]:
     x, y = read_dataset(dataset, f"--data {text}")
     return x, y, count_classes(dataset, [y])
 
+
+__all__ = ["checkpoint_model", "factory_for_fit", "model_spec", "parse_preprocessing", "user_data_tensors",
+           "user_model"]
