@@ -55,11 +55,20 @@ def one_error(capsys) -> str:
     return err
 
 
-def test_the_console_script_imports_from_the_current_folder_without_pythonpath(cwd):
-    """The installed entry point, run in the folder with PYTHONPATH naming only the package under test."""
+def console_script() -> list[str]:
+    """The installed ``msda-theory`` script, or the same start (no current folder on sys.path) where it is elsewhere."""
     script = Path(sys.executable).with_name("msda-theory")
+    if script.is_file():
+        return [str(script)]
+    start = ("import os, sys; sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())]; "
+             "from msda_theory.cli import main; sys.exit(main())")
+    return [sys.executable, "-c", start]
+
+
+def test_the_console_script_imports_from_the_current_folder_without_pythonpath(cwd):
+    """The entry point, run in the folder with PYTHONPATH naming only the package under test."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([str(script), "-q", "decompose", "--model", "mymodels:net", "--data", "mydata:make",
+    done = subprocess.run([*console_script(), "-q", "decompose", "--model", "mymodels:net", "--data", "mydata:make",
                            "--subset", "6", "--n-masks", "4", "--json", "d.json"], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
