@@ -23,10 +23,11 @@ input (section 7: f(x) = g(W x + b)).
 """
 from __future__ import annotations
 
-import importlib
 from typing import Callable
 
 from torch import Tensor, nn
+
+from msda_theory.user_objects import current_folder_importable, resolve
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -185,26 +186,33 @@ def build(name: str, in_shape: tuple[int, int, int], num_classes: int, *, activa
     return ResNet(shape, num_classes, activation=activation)
 
 
+def from_spec(spec: str, what: str, /, **kwargs: object) -> nn.Module:
+    """``factory(**kwargs)`` for ``spec = "package.module:factory"`` (``user_objects.resolve``), an nn.Module.
+
+    ``what`` names the interface in error messages (``"--model"``, ``"fit(model=...)"``). This imports
+    and runs the named module's code: call it only with a spec the user typed, never one read from a file.
+    """
+    factory = resolve(spec, what)
+    if not callable(factory):
+        raise ValueError(f"{what} {spec!r} names {type(factory).__name__}, not a callable returning an nn.Module")
+    try:
+        with current_folder_importable():  # the factory may import its neighbours when called
+            model = factory(**kwargs)
+    except Exception as err:  # noqa: BLE001 (the user's code failed: one line naming it; the cause stays chained)
+        raise ValueError(f"calling {what} {spec!r} raised {type(err).__name__}: "
+                         f"{' '.join(str(err).split())[:200]}") from err
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"{what} {spec!r} returned {type(model).__name__}, not a torch nn.Module")
+    model.msda_factory = None if kwargs else spec  # fit records it as factory:SPEC (the record, never re-imported)
+    return model
+
+
 def from_factory(spec: str, **kwargs: object) -> nn.Module:
     """A user's model from ``"package.module:factory"``: ``factory(**kwargs)``, which must return an nn.Module.
 
     This imports and runs the named module's code, as ``python -c "import ..."`` would: name only code you trust.
     """
-    module_name, sep, attr = str(spec).partition(":")
-    if not sep or not module_name or not attr.isidentifier():
-        raise ValueError(f"a model factory is written 'package.module:function', got {spec!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        raise ValueError(f"cannot import {module_name!r} for the model factory {spec!r} ({err})") from None
-    factory = getattr(module, attr, None)
-    if not callable(factory):
-        raise ValueError(f"{module_name!r} has no callable {attr!r}")
-    model = factory(**kwargs)
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"the model factory {spec!r} returned {type(model).__name__}, not a torch nn.Module")
-    model.msda_factory = None if kwargs else spec  # fit records it, so a checkpoint can rebuild the model
-    return model
+    return from_spec(spec, "the model factory", **kwargs)
 
 
 def is_binary(logits: Tensor) -> bool:
@@ -220,6 +228,6 @@ def predict(logits: Tensor) -> Tensor:
 
 
 __all__ = [
-    "ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build", "from_factory",
-    "is_binary", "predict",
+    "ACTIVATIONS", "CNN", "MLP", "MODELS", "SMOOTH_ACTIVATIONS", "LinearModel", "ResNet", "activation_module", "build",
+    "from_factory", "from_spec", "is_binary", "predict",
 ]

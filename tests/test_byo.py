@@ -51,7 +51,9 @@ def test_user_model_and_dataset_train_and_reload(tmp_path):
     assert result.metrics["final"]["test_accuracy"] > 0.9  # separable classes: chance is 0.5
     stored = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert stored["task"]["num_classes"] == 2 and len(stored["task"]["data"]["sha256"]) == 64
-    with pytest.raises(ValueError, match="names a user's model: pass the module itself"):
+    with pytest.raises(ValueError, match=r"names a user's model 'custom:TinyNet', and code named in a file is never "
+                                         r"imported: build the model and pass it, "
+                                         r"load_checkpoint\(path, model=\.\.\.\)$"):
         load_checkpoint(tmp_path / "run")
     model, config = load_checkpoint(tmp_path / "run", model=TinyNet())
     assert config == result.config

@@ -90,11 +90,15 @@ def test_from_factory_builds_a_users_model() -> None:
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("no_colon", "is written 'package.module:function'"),
-    ("surely_missing_module_xyz:make", "cannot import 'surely_missing_module_xyz'"),
-    ("math:nothing_here", "has no callable 'nothing_here'"),
-    ("math:pi", "has no callable 'pi'"),
-    ("collections:OrderedDict", "returned OrderedDict, not a torch nn.Module"),
+    ("no_colon", r"^the model factory is written 'package.module:name', got 'no_colon'$"),
+    ("pkg..mod:make", r"^the model factory is written 'package.module:name', got 'pkg..mod:make'$"),
+    ("surely_missing_module_xyz:make", r"^cannot import 'surely_missing_module_xyz' for the model factory "
+                                       r"'surely_missing_module_xyz:make': no such module in the current folder"),
+    ("math:nothing_here", r"^'math' has no 'nothing_here' \(from the model factory 'math:nothing_here'\)$"),
+    ("math:pi", r"^the model factory 'math:pi' names float, not a callable returning an nn.Module$"),
+    ("collections:OrderedDict", r"^the model factory 'collections:OrderedDict' returned OrderedDict, "
+                                r"not a torch nn.Module$"),
+    ("json:loads", r"^calling the model factory 'json:loads' raised TypeError: loads\(\) missing 1 required"),
 ])
 def test_from_factory_refuses_bad_specs(spec: str, message: str) -> None:
     from msda_theory.models import from_factory

@@ -1,20 +1,28 @@
-"""A model given on the command line as ``--model package.module:function`` with an optional ``--model-weights FILE``.
+"""The command line's model and data options, mapped onto ``train.origin`` (the one home of model loading).
 
-FILE is a state dict saved with ``torch.save(model.state_dict(), FILE)`` or a
-msda_theory ``checkpoint.pt`` (its ``model`` entry); it is read with
-``weights_only=True``. ``--preprocessing MEAN,..:STD,..`` gives the per-channel
-normalisation the model expects (the attack stays in pixel space).
+- ``--model package.module:function`` (``factory:`` prefix optional): a user's model factory, imported from
+  the text typed (the current folder is searched, no ``PYTHONPATH=.`` needed); ``--model-weights FILE`` is a
+  state dict saved with ``torch.save(model.state_dict(), FILE)`` or a msda_theory ``checkpoint.pt`` (its
+  ``model`` entry), read with ``weights_only=True``.
+- ``--checkpoint DIR``: a built-in model is rebuilt; a user's model needs ``--model`` (what a checkpoint names is
+  never imported), and a factory given must be the one the run recorded.
+- ``--data package.module:name``: a user's map-style Dataset, or a zero-argument callable returning one.
+- ``--preprocessing MEAN,..:STD,..``: the per-channel normalisation the model expects.
 """
 from __future__ import annotations
 
+import functools
 import math
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
 
-from msda_theory.models import from_factory
+from msda_theory.data.user import user_dataset
+from msda_theory.models import from_spec
+from msda_theory.train.config import CUSTOM, FACTORY
+from msda_theory.train.origin import UserModelNeeded, model_from_state, user_model
+from msda_theory.user_objects import is_spec, resolve
 
 
 def parse_preprocessing(text: str | None) -> tuple[list[float], list[float]] | None:
@@ -33,33 +41,51 @@ def parse_preprocessing(text: str | None) -> tuple[list[float], list[float]] | N
     return mean, std
 
 
-def _state_dict(weights: str) -> dict[str, Any]:
-    """The state dict in FILE: the file itself, or the ``model`` entry of a msda_theory checkpoint."""
-    path = Path(weights)
-    if not path.is_file():
-        raise FileNotFoundError(f"no weights file at {path}")
+def model_spec(text: str | None) -> str | None:
+    """``package.module:function`` of a ``--model`` naming a user's factory (``factory:`` optional), else None.
+
+    ``custom:NAME`` (the record of a module passed from Python) is refused: the command line cannot pass one.
+    """
+    if text is None:
+        return None
+    if text.startswith(CUSTOM):
+        raise ValueError(f"--model {text!r} names a module only Python can pass; on the command line give its "
+                         "factory, --model package.module:function")
+    spec = text[len(FACTORY):] if text.startswith(FACTORY) else text
+    return spec if is_spec(spec) else None
+
+
+def factory_for_fit(spec: str) -> Callable[[], nn.Module]:
+    """A zero-argument callable building ``--model spec`` for ``fit`` (under the run's seed; recorded as factory:SPEC).
+
+    The module is imported here, once, so that a bad spec fails before any data are read.
+    """
+    if not callable(resolve(spec, "--model")):
+        raise ValueError(f"--model {spec!r} names no callable returning an nn.Module")
+    build = functools.partial(from_spec, spec, "--model")
+    build.msda_factory = spec  # type: ignore[attr-defined]  (origin.model_name records it)
+    return build
+
+
+def checkpoint_model(state: dict[str, Any], source: str, spec: str | None) -> tuple[nn.Module, Any]:
+    """(model, config) of a checkpoint dict: its built-in model, or ``--model spec`` with the run's weights."""
+    into = None if spec is None else user_model(spec)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # damaged or foreign files raise many types
-        raise ValueError(f"cannot read --model-weights {path}: {type(err).__name__}: {' '.join(str(err).split())[:160]}") \
-            from None
-    if isinstance(state, dict) and "format" in state and isinstance(state.get("model"), dict):
-        state = state["model"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"--model-weights {path} holds no state dict (name -> tensor)")
-    return state
+        return model_from_state(state, source, model=into)
+    except UserModelNeeded as err:
+        raise ValueError(f"{source} names a user's model {err.recorded!r}, and code named in a file is never "
+                         "imported: give the model with --model package.module:function") from None
 
 
-def user_model(spec: str, weights: str | None) -> nn.Module:
-    """``models.from_factory(spec)`` in eval mode, with the weights of ``weights`` loaded when given."""
-    model = from_factory(spec)
-    if weights is not None:
-        try:
-            model.load_state_dict(_state_dict(weights))
-        except RuntimeError as err:
-            raise ValueError(f"--model-weights {weights} do not fit the model of {spec}: "
-                             f"{' '.join(str(err).split())[:200]}") from None
-    return model.eval()
+def user_data_tensors(text: str) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(x (N, C, H, W) float32, y (N,) int64, K) of ``--data package.module:name``, every item in index order."""
+    from msda_theory.data.items import read_dataset
+    from msda_theory.train.sources import count_classes
+
+    dataset = user_dataset(text, "--data")
+    x, y = read_dataset(dataset, f"--data {text}")
+    return x, y, count_classes(dataset, [y])
 
 
-__all__ = ["parse_preprocessing", "user_model"]
+__all__ = ["checkpoint_model", "factory_for_fit", "model_spec", "parse_preprocessing", "user_data_tensors",
+           "user_model"]

@@ -2,7 +2,10 @@
 
 The model is a run (``--checkpoint DIR``) or a user's own (``--model
 package.module:function [--model-weights FILE] --data NAME``; with
-``--checkpoint`` too, the run's weights are loaded into it);
+``--checkpoint`` too, the run's weights are loaded into it: a run on a user's
+model needs it, since what a checkpoint names is never imported); ``--data``
+may name a user's ``package.module:name`` (a map-style Dataset or a
+zero-argument callable returning one), which is attacked whole;
 ``--preprocessing MEAN,..:STD,..`` normalises the inputs the model sees while
 the attack stays in pixel space [0, 1]. Evaluates on the test split of the
 data set (a run's class selection applied), the first N images or a seeded
@@ -22,7 +25,10 @@ from torch import nn
 
 from msda_theory.attacks import ATTACKS, NORMS, PRESETS, Preset, evaluate_robustness, get_preset
 from msda_theory.cli._common import generator_from_seed, output_file, write_json
-from msda_theory.cli._model_source import parse_preprocessing, user_model
+from msda_theory.cli._model_source import (
+    checkpoint_model, model_spec, parse_preprocessing, user_data_tensors, user_model,
+)
+from msda_theory.data.user import is_user_data
 from msda_theory.train.fit import resolve_device
 
 NAME = "robustness"
@@ -39,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-weights", default=None, metavar="FILE",
                         help="state dict (torch.save(model.state_dict())) or checkpoint.pt to load into --model")
     parser.add_argument("--data", default=None, help="data set of the test split with --model (digits, fashion-mnist, "
-                                                     "cifar10, cifar100, npz:PATH)")
+                                                     "cifar10, cifar100, npz:PATH), or a user's package.module:name "
+                                                     "returning a Dataset")
     parser.add_argument("--root", default=None, help="folder of the --data files")
     parser.add_argument("--preprocessing", default=None, metavar="MEAN,..:STD,..",
                         help="per-channel normalisation the model applies to [0, 1] images, e.g. 0.5,0.5,0.5:0.25,0.25,0.25")
@@ -70,26 +77,29 @@ def parse_eps(text: str) -> list[float]:
     return eps
 
 
-def load_run(checkpoint: str, model: nn.Module | None = None,
-             data_name: str | None = None, root: str | None = None) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
+def load_run(checkpoint: str, spec: str | None = None, data_name: str | None = None,
+             root: str | None = None) -> tuple[nn.Module, Any, torch.Tensor, torch.Tensor]:
     """(model, config, x_test (N, C, H, W), y_test (N,)) of a run: its data set's test split, its classes.
 
-    The run's checksum is verified, and its data fingerprint against the data as they are now. ``model``:
-    the module to load a user's (``custom:``) model into; ``data_name``: the test data of a run on a user's data.
+    The run's checksum is verified, and its data fingerprint against the data as they are now. ``spec``:
+    the --model factory of a run on a user's model; ``data_name``: the test data of a run on a user's data.
     """
-    from msda_theory.train.checkpoint import model_from_state, read_checkpoint
+    from msda_theory.train.checkpoint import read_checkpoint
     from msda_theory.train.runfolder import verify_run_data
 
     state = read_checkpoint(checkpoint)
-    model, config = model_from_state(state, str(checkpoint), model=model)
+    model, config = checkpoint_model(state, str(checkpoint), spec)
     if config.data.startswith("custom:") and data_name is None:
         raise ValueError(f"{checkpoint} was trained on a user's data set ({config.data}): name the test data "
                          "with --data")
     if data_name is not None:
         x, y = test_split(data_name, root)
-    else:
+    else:  # the run's own data set: a name from the file, so a built-in or npz:PATH only (data.load), never imported
+        from msda_theory import data
+
         verify_run_data(state, config, str(checkpoint))
-        x, y = test_split(config.data, config.root)
+        test = data.load(config.data, root=config.root, split="test")
+        x, y = test.x, test.y
     classes = getattr(config, "classes", None)
     if classes is not None:
         from msda_theory.train.task import select_classes
@@ -99,9 +109,14 @@ def load_run(checkpoint: str, model: nn.Module | None = None,
 
 
 def test_split(name: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(x, y) of the test split of data set ``name``."""
+    """(x, y) of the test split of data set ``name``, or every item of a user's ``package.module:name``.
+
+    ``name`` is what the user typed (--data), never a name read from a checkpoint.
+    """
     from msda_theory import data  # late: the data sets are only needed here
 
+    if is_user_data(name):
+        return user_data_tensors(name)[:2]
     test = data.load(name, root=root, split="test")
     return test.x, test.y
 
@@ -112,14 +127,16 @@ def load_source(args: argparse.Namespace) -> tuple[nn.Module, dict[str, Any] | N
         raise ValueError("name the model: --checkpoint DIR or --model package.module:function")
     if args.model_weights is not None and (args.model is None or args.checkpoint is not None):
         raise ValueError("--model-weights goes with --model (without --checkpoint, whose weights are used)")
-    user = None if args.model is None else user_model(args.model, args.model_weights)
+    spec = model_spec(args.model)
+    if args.model is not None and spec is None:
+        raise ValueError(f"--model is written 'package.module:function', got {args.model!r}")
     if args.checkpoint is not None:
-        model, config, x, y = load_run(args.checkpoint, user, args.data, args.root)
+        model, config, x, y = load_run(args.checkpoint, spec, args.data, args.root)
         return model, config_dict(config), x, y
     if args.data is None:
         raise ValueError("--model needs --data, the data set whose test split is attacked")
-    assert user is not None
-    return (user, None, *test_split(args.data, args.root))
+    assert spec is not None
+    return (user_model(spec, args.model_weights), None, *test_split(args.data, args.root))
 
 
 def choose_samples(x: torch.Tensor, y: torch.Tensor, n: int | None, sample: str,

@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 
 from msda_theory.cli._common import output_folder
+from msda_theory.cli._model_source import factory_for_fit, model_spec
 from msda_theory.cli.cmd_train import (
-    add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, str_list,
+    add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, mention_user_objects,
+    str_list,
 )
 from msda_theory.train.sweep import BACKENDS, connect_backend, markdown_table, run_sweep
 
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "cluster (in Python: with joblib.parallel_backend('dask'): run_sweep(...)); --backend ray "
                      "--scheduler auto on Ray. OUT must be on storage shared by the workers.")
     add_config_arguments(parser, skip=("data", "strategy", "seed"))
+    mention_user_objects(parser)  # --model only: the sweep's --data is a list of names
     parser.add_argument("--data", type=str_list, default=["digits"],
                         help="comma-separated data set names (default digits)")
     parser.add_argument("--strategies", type=str_list, default=["none", "mixup", "cutmix", "hmix", "gmix"],
@@ -58,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
     for flag, values in (("--data", args.data), ("--strategies", args.strategies), ("--seeds", args.seeds)):
         if not values:
             raise ValueError(f"{flag} must name at least one item")
-    base = config_from_args(args, data=args.data[0])
+    spec = model_spec(getattr(args, "model", None))
+    base = config_from_args(args, data=args.data[0], **({"model": "factory:" + spec} if spec is not None else {}))
     out = output_folder(args.out)
     apply_threads(args.threads)
     backend = connect_backend(args.backend, args.scheduler)
     result = run_sweep(base, args.strategies, list(args.seeds), out_dir=out, datasets=args.data,
-                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun,
-                       progress=not args.quiet)
+                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun, progress=not args.quiet,
+                       model=None if spec is None else factory_for_fit(spec))
     print(markdown_table(result["rows"]), end="")
     print(f"ran {len(result['ran'])} job(s), reran {len(result['rerun'])} of another config or data, "
           f"skipped {len(result['skipped'])} finished; wrote {out}/results.json and {out}/results.md")

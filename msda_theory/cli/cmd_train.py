@@ -9,6 +9,12 @@ drift apart. Writes ``OUT/checkpoint.pt`` (with ``checkpoint.sha256``) and
 ``OUT/metrics.json`` after every epoch (atomically), holding a lock on OUT for
 the whole run; ``--resume`` continues a killed run from its last epoch (same
 config and data, verified), ``--overwrite`` replaces a run already in OUT.
+
+``--model package.module:function`` trains a user's model factory and
+``--data package.module:name`` a user's map-style Dataset (or a zero-argument
+callable returning one; no test split, so no test metrics), both imported from
+the text typed, the current folder searched too; the config records
+``factory:package.module:function`` and ``custom:<Dataset class>``.
 """
 from __future__ import annotations
 
@@ -19,7 +25,11 @@ from typing import Any, Callable, Sequence
 import torch
 
 from msda_theory.cli._common import output_folder
+from msda_theory.cli._model_source import factory_for_fit, model_spec
+from msda_theory.data.user import is_user_data, user_dataset
 from msda_theory.train import TrainConfig, fit
+from msda_theory.train.config import FACTORY
+from msda_theory.train.fit import RunExistsError
 
 NAME = "train"
 HELP = "train a model with a mixing strategy (none, mixup, cutmix, hmix, gmix, fmix); checkpoint every epoch"
@@ -65,12 +75,22 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """All TrainConfig fields, plus --out DIR, --resume, --overwrite, --no-progress and --threads."""
     add_config_arguments(parser)
+    mention_user_objects(parser)
     parser.add_argument("--out", required=True, help="run folder for checkpoint.pt and metrics.json")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     mode.add_argument("--overwrite", action="store_true", help="replace a run already in OUT")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_threads_argument(parser)
+
+
+def mention_user_objects(parser: argparse.ArgumentParser) -> None:
+    """Say in --model's and --data's help that a user's package.module:name is taken (the config's help cannot)."""
+    extra = {"model": "; or a user's package.module:function (the current folder is searched)",
+             "data": "; or a user's package.module:name giving a map-style Dataset (no test split)"}
+    for action in parser._actions:  # noqa: SLF001 (argparse keeps no public list of the options)
+        if action.dest in extra and action.help:
+            action.help = action.help.replace(" (default", extra[action.dest] + " (default", 1)
 
 
 def add_threads_argument(parser: argparse.ArgumentParser) -> None:
@@ -91,12 +111,29 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
+def user_objects(args: argparse.Namespace) -> dict[str, Any]:
+    """``fit``'s keyword arguments for a user's --model package.module:function and --data package.module:name."""
+    given: dict[str, Any] = {}
+    spec = model_spec(getattr(args, "model", None))
+    if spec is not None:
+        given["model"] = factory_for_fit(spec)
+    if is_user_data(getattr(args, "data", None)):
+        given["train_data"] = user_dataset(args.data, "--data")
+    return given
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch, return 0."""
-    config = config_from_args(args)
+    spec = model_spec(getattr(args, "model", None))
+    config = config_from_args(args, **({"model": FACTORY + spec} if spec is not None else {}))
     out = output_folder(args.out)
     apply_threads(args.threads)
-    result = fit(config, out, resume=args.resume, overwrite=args.overwrite, progress=not (args.no_progress or args.quiet))
+    try:
+        result = fit(config, out, resume=args.resume, overwrite=args.overwrite,
+                     progress=not (args.no_progress or args.quiet), **user_objects(args))
+    except RunExistsError as err:
+        raise ValueError(f"run folder {err.folder} already holds a run ({', '.join(err.held)}); use --resume to "
+                         "continue it or --overwrite to replace it") from None
     for r in result.metrics["epochs"]:
         print(f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, test loss {_fmt(r['test_loss'])}, "
               f"test accuracy {_fmt(r['test_accuracy'])} ({r['seconds']:.1f} s)")

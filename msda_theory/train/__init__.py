@@ -6,15 +6,17 @@
   same seed gives the same metrics on CPU. ``model``: a user's nn.Module, a callable
   building one, or ``"package.module:function"``; ``train_data``/``test_data``: a user's
   map-style Dataset (read once) or DataLoader (streamed); the config records them by name.
-- ``load_checkpoint(path, *, model=None) -> (model, config)``, ``evaluate(model, x, y) -> {loss, accuracy}``.
+- ``load_checkpoint(path, *, model=None) -> (model, config)`` (a user's model loads into ``model``: nothing
+  named in a file is imported), ``evaluate(model, x, y) -> {loss, accuracy}``.
 - ``run_sweep``: strategies x seeds (x data sets, or a user's model and data) through joblib, with a results table.
 - ``epoch_cost``: per-epoch training time of each strategy relative to Mixup (claim 12).
 """
-from msda_theory.train.checkpoint import is_finished, load_checkpoint, read_checkpoint, read_metrics
+from msda_theory.train.checkpoint import is_finished, read_checkpoint, read_metrics
 from msda_theory.train.config import STRATEGIES, TrainConfig
 from msda_theory.train.cost import epoch_cost
 from msda_theory.train.fit import RunResult, fit
 from msda_theory.train.loop import evaluate, training_loss
+from msda_theory.train.origin import load_checkpoint
 from msda_theory.train.sweep import run_sweep
 from msda_theory.train.task import Task, prepare_task
 

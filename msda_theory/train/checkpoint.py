@@ -15,28 +15,21 @@ A run folder holds
   under ``epochs``, the same per-epoch records (rebuilt from the checkpoint on
   resume, so it can never lag behind it).
 
-Every read of a checkpoint turns load, key, shape and state-dict errors into
-one ``ValueError`` naming the file.
+Every read of a checkpoint turns load and key errors into one ``ValueError``
+naming the file; a file holding anything but tensors and plain data is refused
+for safety. Rebuilding the model of a checkpoint is ``origin.load_checkpoint``.
 """
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
-from msda_theory.io import (
-    AllocationError, check_allocation, naming_target, save_torch_atomic as save_atomic, sha256_file, write_json_atomic,
-    write_text_atomic,
-)
-from msda_theory.models import build
-from msda_theory.train.config import CUSTOM, FACTORY, TrainConfig
-from msda_theory.train.origin import make_model
+from msda_theory.io import naming_target, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic
 
 CHECKPOINT = "checkpoint.pt"
 CHECKSUM = "checkpoint.sha256"
@@ -120,13 +113,45 @@ def verify_checksum(file: Path) -> None:
         raise ValueError(f"checkpoint {file} does not match its checksum in {listing} (corrupt or replaced)")
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+"""Terminal colour and style codes (torch prints some in its errors)."""
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(ANSI_ESCAPE.sub("", str(err)).split())
+
+
 def _load_reason(err: Exception) -> str:
-    """The informative part of a torch.load error, on one line (the weights-only refusal names the global)."""
-    text = " ".join(str(err).split())
-    marker = "WeightsUnpickler error:"
-    if marker in text:
-        text = text[text.index(marker):].split(". ")[0]
+    """The informative part of a torch.load error, on one line, without terminal codes or torch's advice."""
+    text = _one_line(err)
+    if "Weights only load failed" in text:  # keep the fault, drop the advice to load the file unsafely
+        found = re.search(r"WeightsUnpickler error: (.*?)(?: Check the documentation|$)", text)
+        text = found.group(1).split(". Please use")[0] if found else "content the weights-only reader refuses"
     return f"{type(err).__name__}: {text}"[:200]
+
+
+def _refused_global(err: Exception) -> str | None:
+    """The global a weights-only load refused ('os.system'), or None when ``err`` is no such refusal."""
+    text = _one_line(err)
+    found = re.search(r"GLOBAL ([\w.]+)", text) if "Weights only load failed" in text else None
+    return found.group(1) if found else None
+
+
+def load_plain(file: Path, what: str) -> Any:
+    """``torch.load(file, weights_only=True)``: tensors and plain data only; any other object is refused.
+
+    A file holding objects other than tensors and plain data (a pickled class, a function to call) is refused
+    for safety with one ValueError, never with advice to load it unsafely; other failures name the fault.
+    """
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated, empty or random bytes raise many types
+        refused = _refused_global(err)
+        if refused is not None:
+            raise ValueError(f"{what} holds objects other than tensors and plain data ({refused}) and is refused "
+                             "for safety: such a file can run code when loaded") from None
+        raise ValueError(f"cannot read {what} (truncated, damaged or not a torch file): {_load_reason(err)}") \
+            from None
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
@@ -135,11 +160,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not file.is_file():
         raise FileNotFoundError(f"no checkpoint at {file}")
     verify_checksum(file)
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as err:  # truncated, empty or random bytes raise many types
-        raise ValueError(f"cannot read checkpoint {file} (truncated, damaged or not a torch file): "
-                         f"{_load_reason(err)}") from None
+    state = load_plain(file, f"checkpoint {file}")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{file} is not a msda_theory checkpoint (format {FORMAT})")
     missing = [key for key in REQUIRED_KEYS if key not in state]
@@ -166,72 +187,8 @@ def is_finished(run_dir: str | os.PathLike) -> bool:
         return False
 
 
-def _task_shape(task: Any) -> tuple[tuple[int, int, int], int]:
-    """(in_shape, outputs) of a checkpoint's task entry, checked: three positive ints and a positive int."""
-    try:
-        in_shape = tuple(int(v) for v in task["in_shape"])
-        outputs = int(task["outputs"])
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise ValueError("its task entry needs in_shape (C, H, W) and outputs") from None
-    if len(in_shape) != 3 or min(in_shape) < 1 or outputs < 1:
-        raise ValueError(f"its task has in_shape {in_shape} and outputs {outputs}; expected positive sizes")
-    return in_shape, outputs  # type: ignore[return-value]
-
-
-def _build_within_cap(config: TrainConfig, in_shape: tuple[int, int, int], outputs: int) -> nn.Module:
-    """The model, after counting its parameters on the meta device against ``MAX_ALLOC_BYTES`` (float32)."""
-    with torch.device("meta"):
-        shadow = build(config.model, in_shape, outputs, activation=config.activation)
-    n = sum(p.numel() for p in shadow.parameters())
-    check_allocation(4 * n, f"a {config.model} with in_shape {in_shape} and {outputs} outputs ({n:,} parameters)")
-    return build(config.model, in_shape, outputs, activation=config.activation)
-
-
-def _rebuild(config: TrainConfig, in_shape: tuple[int, int, int], outputs: int, model: nn.Module | None) -> nn.Module:
-    """The module to load weights into: the caller's, a factory's (``factory:`` in the config) or a built-in one."""
-    if model is not None:
-        if not isinstance(model, nn.Module):
-            raise ValueError(f"model must be an nn.Module, got {type(model).__name__}")
-        return model
-    if config.model.startswith((CUSTOM, FACTORY)):
-        return make_model(config, in_shape, outputs)  # factory: rebuilt; custom: a ValueError asking for model=
-    return _build_within_cap(config, in_shape, outputs)
-
-
-def model_from_state(state: dict[str, Any], source: str = "checkpoint", *,
-                     model: nn.Module | None = None) -> tuple[nn.Module, TrainConfig]:
-    """Rebuild the model of a checkpoint dict (CPU, eval mode) and its config; errors name ``source``.
-
-    ``model``: a module to load the weights into (needed for a ``custom:`` model; a factory model is rebuilt).
-    """
-    try:
-        if not isinstance(state.get("config"), dict):
-            raise ValueError("its config entry is not a dict")
-        config = TrainConfig.from_dict(state["config"])
-        in_shape, outputs = _task_shape(state.get("task"))
-        if math.prod(in_shape) > 2**40:
-            raise ValueError(f"its task has an absurd in_shape {in_shape}")
-        module = _rebuild(config, in_shape, outputs, model)
-        module.load_state_dict(state["model"])
-    except AllocationError:
-        raise
-    except (ValueError, TypeError, KeyError, RuntimeError, AttributeError) as err:
-        reason = " ".join(str(err).split())[:300]
-        raise ValueError(f"cannot rebuild the model of {source}: {reason}") from None
-    return module.eval(), config
-
-
-def load_checkpoint(path: str | os.PathLike, *, model: nn.Module | None = None) -> tuple[nn.Module, TrainConfig]:
-    """The trained model (CPU, eval mode) and config stored in a run folder or ``checkpoint.pt``.
-
-    A user's model (config ``model`` = ``custom:<class>``) is loaded into ``model``, which the caller builds;
-    a ``factory:`` model is rebuilt by its factory.
-    """
-    return model_from_state(read_checkpoint(path), str(checkpoint_path(path)), model=model)
-
-
 __all__ = [
-    "CHECKPOINT", "CHECKSUM", "METRICS", "STAGING", "checkpoint_path", "is_finished", "load_checkpoint",
-    "model_from_state", "read_checkpoint", "read_metrics", "remove_stale_staging", "save_atomic", "verify_checksum",
+    "CHECKPOINT", "CHECKSUM", "METRICS", "STAGING", "checkpoint_path", "is_finished", "load_plain",
+    "read_checkpoint", "read_metrics", "remove_stale_staging", "save_atomic", "verify_checksum",
     "write_checkpoint", "write_json_atomic", "write_text_atomic",
 ]

@@ -128,7 +128,7 @@ def _check_choices(c: TrainConfig) -> None:
 
 
 def _user_model(name: Any) -> bool:
-    """``custom:<name>`` (a user's nn.Module) or ``factory:package.module:function`` (rebuilt by models.from_factory)."""
+    """``custom:<name>`` (a user's nn.Module) or ``factory:package.module:function`` (a record, never imported)."""
     if not isinstance(name, str):
         return False
     if name.startswith(CUSTOM):

@@ -120,6 +120,15 @@ def _restore(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], mode
     return records
 
 
+class RunExistsError(ValueError):
+    """A run folder already holds a run and ``fit`` was asked neither to resume nor to overwrite it."""
+
+    def __init__(self, folder: Path, held: list[str]) -> None:
+        self.folder, self.held = folder, held
+        super().__init__(f"run folder {folder} already holds a run ({', '.join(held)}); pass resume=True to "
+                         "continue it or overwrite=True to replace it")
+
+
 def _start(folder: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
            optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator], *, resume: bool,
            overwrite: bool) -> list[dict[str, Any]]:
@@ -134,8 +143,7 @@ def _start(folder: Path, config: TrainConfig, task_info: dict[str, Any], model: 
         return records
     held = [name for name in (CHECKPOINT, METRICS) if (folder / name).is_file()]
     if held and not resume and not overwrite:
-        raise ValueError(f"run folder {folder} already holds a run ({', '.join(held)}); use --resume to continue "
-                         "it or --overwrite to replace it")
+        raise RunExistsError(folder, held)
     for name in (CHECKPOINT, CHECKSUM, METRICS):
         (folder / name).unlink(missing_ok=True)
     return []
@@ -210,8 +218,10 @@ def fit(
         config: the run's configuration.
         model: a user's model instead of ``config.model``: an nn.Module (trained in place and
             returned), a zero-argument callable returning one (called under the seeded init
-            stream), or a ``"package.module:function"`` spec (``models.from_factory``). The
-            returned config's ``model`` says which (``origin.describe``).
+            stream), or a ``"package.module:function"`` spec (imported from this argument,
+            the current folder searched too). The returned config's ``model`` says which
+            (``origin.describe``). A config naming ``factory:`` or ``custom:`` needs the model here:
+            what a config names is never imported.
         train_data, test_data: a user's data instead of ``config.data``: a map-style
             ``Dataset`` of (x (C, H, W) float, y int) (read once into tensors), a
             ``DataLoader`` of (x, y) batches (streamed every epoch; ``subset`` and
@@ -280,4 +290,4 @@ def _train(config: TrainConfig, task: Task, task_info: dict[str, Any], model: nn
     return RunResult(model=model.eval(), metrics=metrics, config=config, out_dir=folder, resumed_epochs=resumed)
 
 
-__all__ = ["EpochCallback", "RunResult", "fit", "init_model", "resolve_device", "stream_seeds"]
+__all__ = ["EpochCallback", "RunExistsError", "RunResult", "fit", "init_model", "resolve_device", "stream_seeds"]

@@ -51,14 +51,20 @@ def test_robustness_of_a_factory_model_with_preprocessing(spec, weights, tmp_pat
     assert result["preprocessing"] == {"mean": [MEAN], "std": [STD]} and result["model"] == spec
 
 
-def test_a_run_of_a_factory_model_is_attacked_from_its_checkpoint(spec, tmp_path):
+def test_a_run_of_a_factory_model_is_attacked_from_its_checkpoint(spec, tmp_path, capsys):
     config = TrainConfig(data="digits", epochs=1, subset=100, batch_size=50)
     run = fit(config, tmp_path / "run", model=spec, progress=False)
     assert run.config.model == f"factory:{spec}"
     out = tmp_path / "rob.json"
-    assert main(["robustness", "--checkpoint", str(tmp_path / "run"), "--n", "20", "--attack", "fgsm",
-                 "--eps", "0", "--json", str(out), "-q"]) == 0
-    assert json.loads(out.read_text())["config"]["model"] == f"factory:{spec}"
+    attack = ["robustness", "--checkpoint", str(tmp_path / "run"), "--n", "20", "--attack", "fgsm", "--eps", "0",
+              "--json", str(out), "-q"]
+    assert main(attack) == 2 and not out.exists()  # the checkpoint's record of the factory is never imported
+    err = capsys.readouterr().err
+    assert f"names a user's model 'factory:{spec}', and code named in a file is never imported: give the model " \
+           "with --model package.module:function" in err and err.count("\n") == 1 and "fit(" not in err
+    assert main([*attack, "--model", spec]) == 0
+    result = json.loads(out.read_text())
+    assert result["config"]["model"] == f"factory:{spec}" and result["model"] == spec
     decomposed = tmp_path / "dec.json"
     assert main(["decompose", "--model", spec, "--model-weights", str(tmp_path / "run" / "checkpoint.pt"),
                  "--subset", "8", "--n-masks", "4", "--json", str(decomposed)]) == 0

@@ -59,15 +59,40 @@ def test_a_callable_model_is_built_under_the_run_seed(tiny):
     assert torch.equal(weights(first[0]), weights(first[1])) and not torch.equal(weights(first[0]), weights(other))
 
 
-def test_a_factory_model_is_recorded_and_rebuilt_from_the_checkpoint(tmp_path, monkeypatch, tiny):
+def test_a_factory_model_is_recorded_and_loads_only_into_a_given_module(tmp_path, monkeypatch, tiny):
+    """The checkpoint records factory:SPEC but never imports it: loading needs the module, built by the caller."""
     (tmp_path / "user_models.py").write_text(
-        "from torch import nn\n\ndef small():\n    return nn.Sequential(nn.Flatten(), nn.Linear(64, 4))\n")
+        "from torch import nn\n\ndef small():\n    return nn.Sequential(nn.Flatten(), nn.Linear(64, 4))\n\n"
+        "def other():\n    return small()\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     for model in ("user_models:small", from_factory("user_models:small")):
         result = fit(CONFIG, tmp_path / "run", model=model, train_set=tiny[0], overwrite=True, progress=False)
         assert result.config.model == "factory:user_models:small"
-        loaded, config = load_checkpoint(tmp_path / "run")
+        with pytest.raises(ValueError, match=r"names a user's model 'factory:user_models:small', and code named in "
+                                             r"a file is never imported: build the model and pass it"):
+            load_checkpoint(tmp_path / "run")
+        loaded, config = load_checkpoint(tmp_path / "run", model=from_factory("user_models:small"))
         assert config == result.config and torch.equal(loaded(tiny[1].x), result.model.cpu()(tiny[1].x))
+    with pytest.raises(ValueError, match=r"the model given is built by 'user_models:other' but .* records the "
+                                         r"factory 'user_models:small'"):
+        load_checkpoint(tmp_path / "run", model=from_factory("user_models:other"))
+
+
+def test_a_config_naming_a_factory_is_never_imported(tmp_path, monkeypatch, tiny):
+    """fit(config) with config.model = factory:SPEC and no model argument refuses, and the factory never runs."""
+    (tmp_path / "marker_models.py").write_text(
+        "import pathlib\nfrom torch import nn\n\ndef net():\n"
+        f"    pathlib.Path({str(tmp_path / 'called')!r}).write_text('x')\n"
+        "    return nn.Sequential(nn.Flatten(), nn.Linear(64, 4))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = TrainConfig(**{**CONFIG.to_dict(), "model": "factory:marker_models:net"})
+    with pytest.raises(ValueError, match=r"^config.model 'factory:marker_models:net' names a user's model: pass it "
+                                         r"itself, fit\(\.\.\., model='marker_models:net'\); a config never names "
+                                         r"code to import$"):
+        fit(config, None, train_set=tiny[0], progress=False)
+    assert not (tmp_path / "called").exists()
+    result = fit(config, None, model="marker_models:net", train_set=tiny[0], progress=False)
+    assert (tmp_path / "called").exists() and result.config.model == "factory:marker_models:net"
 
 
 class Stream(IterableDataset):
@@ -95,7 +120,9 @@ def test_a_loader_streams_each_epoch_and_tests_on_a_loader(tiny):
     (dict(train_data="digits"), "train_data must be a map-style Dataset"),
     (dict(test_data="x"), "test_data needs train_data"),
     (dict(model=3), "model must be an nn.Module, a callable returning one"),
-    (dict(model="no_colon"), "unknown model 'factory:no_colon'"),
+    (dict(model="no_colon"), r"^fit\(model=\.\.\.\) is written 'package.module:name', got 'no_colon'$"),
+    (dict(model="factory:a:b:c"), r"^fit\(model=\.\.\.\) is written 'package.module:name', got 'a:b:c'$"),
+    (dict(model="surely_missing_mod_xyz:net"), r"^cannot import 'surely_missing_mod_xyz' for fit\(model=\.\.\.\) "),
 ])
 def test_bad_user_arguments_are_one_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):

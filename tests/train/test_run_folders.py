@@ -23,7 +23,8 @@ def weights(folder) -> dict[str, torch.Tensor]:
 
 def test_a_folder_holding_a_run_is_refused_without_resume_or_overwrite(tiny, tmp_path):
     fit(config(), tmp_path, progress=False, train_set=tiny[0])
-    with pytest.raises(ValueError, match=r"already holds a run \(checkpoint.pt, metrics.json\); use --resume"):
+    with pytest.raises(ValueError, match=r"already holds a run \(checkpoint.pt, metrics.json\); pass resume=True "
+                                         r"to continue it or overwrite=True to replace it"):
         fit(config(lr=0.01), tmp_path, progress=False, train_set=tiny[0])
     replaced = fit(config(lr=0.01), tmp_path, overwrite=True, progress=False, train_set=tiny[0])
     fresh = fit(config(lr=0.01), tmp_path / "fresh", progress=False, train_set=tiny[0])
