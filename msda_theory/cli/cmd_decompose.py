@@ -3,7 +3,8 @@
 For ``--loss bce`` on a multi-class data set the binary task is y < K / 2
 (target 1 for the first half of the classes). ``--model`` is a built-in
 architecture or a user's ``package.module:function`` (with ``--model-weights
-FILE``: a state dict or checkpoint.pt); the model runs in float64.
+FILE``: a state dict or checkpoint.pt); the model runs in float64. ``--strategy``
+is a spec: ``hmix:alpha=2,r=0.25``, or a user's ``module:Class[:KEY=VALUE,...]``.
 """
 from __future__ import annotations
 

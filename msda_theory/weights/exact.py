@@ -17,6 +17,9 @@ from msda_theory.weights.box import box_pair_weights
 from msda_theory.weights.gaussian import gmix_pair_weights
 from msda_theory.weights.separable import ExactPairWeights
 
+EXACT_FAMILIES: tuple[type, ...] = (Mixup, CutMix, HMix, GMix)
+"""The classes ``exact_pair_weights`` has an exact form for."""
+
 
 def mixup_moments(alpha: float) -> tuple[float, float]:
     """(a_p, a_pq) of Mixup(alpha): (a / (2a + 1), a (a + 1) / ((2a + 1)(2a + 2)))."""
