@@ -72,6 +72,7 @@ def _model(args: argparse.Namespace, in_shape: tuple[int, int, int], k: int) -> 
 def run(args: argparse.Namespace) -> int:
     if args.subset < 2:
         raise ValueError(f"--subset must be at least 2, got {args.subset}")
+    sampler = sampler_from_args(args)  # before the data: a bad spec or a user's class fails first
     output_file(args.json)
     steady_allocator()  # the streamed chunks reuse their buffers instead of page-faulting on fresh ones
     torch.manual_seed(args.seed)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         k = data.num_classes
     model = _model(args, tuple(x.shape[1:]), k)
-    result = decompose(model, x, y, sampler_from_args(args), loss=args.loss, weights=args.weights,
+    result = decompose(model, x, y, sampler, loss=args.loss, weights=args.weights,
                        estimator=args.estimator, n_masks=args.n_masks, progress=not args.quiet,
                        generator=generator_from_seed(args.seed))
     payload = result.as_dict()
