@@ -121,13 +121,15 @@ def split_specs(text: str) -> list[str]:
 def _import_class(name: str) -> type:
     """The class ``module:Class``, imported with the current folder first on ``sys.path``."""
     module_name, _, cls_name = name.partition(":")
-    sys.path.insert(0, os.getcwd())
+    here = os.getcwd()
+    sys.path.insert(0, here)
     try:
         module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ValueError(f"cannot import {module_name!r} for the strategy {name!r} ({err})") from None
+    except Exception as err:  # not found, or the module's own code failed: one line for the command
+        raise ValueError(f"cannot import {module_name!r} for the strategy {name!r} "
+                         f"({type(err).__name__}: {' '.join(str(err).split())[:200]})") from None
     finally:
-        sys.path.remove(os.getcwd())
+        sys.path.remove(here)
     cls = getattr(module, cls_name, None)
     if not inspect.isclass(cls) or not callable(getattr(cls, "sample", None)):
         raise ValueError(f"{name!r} must name a class with a sample(n, size, *, generator, device, dtype) method")
@@ -159,9 +161,9 @@ def _checked_params(name: str, cls: type | None, params: dict[str, Any]) -> dict
     return {k: float(v) if types[k] == "float" and type(v) is int else v for k, v in params.items()}
 
 
-def build(name: str, params: dict[str, Any], cls: type | None = None) -> Any:
+def build(name: str, params: dict[str, Any]) -> Any:
     """The sampler ``name`` with ``params`` (a registered family's defaults for the rest); None for "none"."""
-    cls = spec_class(name) if cls is None else cls
+    cls = spec_class(name)
     values = _checked_params(name, cls, params)
     if cls is None:
         return None

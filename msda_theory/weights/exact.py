@@ -46,5 +46,6 @@ def exact_pair_weights(sampler: object, size: Size) -> ExactPairWeights:
     if kind is GMix:
         return gmix_pair_weights(size, sampler.alpha)
     raise ValueError(
-        f"no exact form of a_pq for {sampler} (exact forms: Mixup, CutMix, HMix, GMix); use method=\"mc\""
+        f"no exact form of a_pq for {sampler} (exact forms: {', '.join(c.__name__ for c in EXACT_FAMILIES)}); "
+        "use method=\"mc\""
     )

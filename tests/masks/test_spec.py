@@ -183,6 +183,13 @@ def test_user_class_errors(user_module, suffix, message):
         masks.from_spec(f"{user_module}:{suffix}")
 
 
+def test_a_module_that_fails_on_import_is_a_value_error(user_module, tmp_path):
+    (tmp_path / "msda_spec_broken.py").write_text("raise RuntimeError('boom')\n")
+    with pytest.raises(ValueError, match=r"cannot import 'msda_spec_broken' for the strategy 'msda_spec_broken:X' "
+                                         r"\(RuntimeError: boom\)"):
+        masks.from_spec("msda_spec_broken:X")
+
+
 def test_an_unknown_module_is_a_value_error():
     with pytest.raises(ValueError, match=r"cannot import 'msda_no_such_module' for the strategy"):
         masks.from_spec("msda_no_such_module:Stripe")
