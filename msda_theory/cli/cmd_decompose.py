@@ -12,7 +12,7 @@ import argparse
 
 import torch
 
-from msda_theory import models
+from msda_theory import masks, models
 from msda_theory.allocator import steady_allocator
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
                        generator=generator_from_seed(args.seed))
     payload = result.as_dict()
     payload["config"].update(data=args.data, subset=args.subset, model=args.model, seed=args.seed,
+                             strategy=masks.spec_of(sampler),
                              binary_task="y < K/2" if args.loss == "bce" else None)
     write_json(args.json, payload)
     return 0

@@ -139,4 +139,5 @@ def test_a_user_class_from_the_current_folder_trains_and_decomposes(stripe_folde
     status, captured = run_main(["decompose", "--strategy", "mymasks:Stripe:width=1", "--subset", "4",
                                  "--n-masks", "2", "--json", "d.json", "--quiet"], capsys)
     assert status == 0, captured.err
-    assert json.loads((stripe_folder / "d.json").read_text())["config"]["sampler"] == "Stripe(width=1)"
+    config = json.loads((stripe_folder / "d.json").read_text())["config"]
+    assert config["sampler"] == "Stripe(width=1)" and config["strategy"] == "mymasks:Stripe:width=1"
