@@ -121,18 +121,13 @@ class TrainConfig:
 
 def strategy_specs(strategies: Any) -> list[str]:
     """The canonical specs of a non-empty list of strategy specs (repeats kept), or one ValueError naming the choices."""
-    problem = "" if strategies and not isinstance(strategies, str) else "empty or not a list"
-    specs: list[str] = []
-    for text in strategies if not problem else ():
-        try:
-            specs.append(masks.canonical_spec(text))
-        except ValueError as err:
-            problem = str(err)
-            break
-    if problem:
+    try:
+        if isinstance(strategies, str) or not strategies:
+            raise ValueError("empty or not a list")
+        return [masks.canonical_spec(text) for text in strategies]
+    except (ValueError, TypeError) as err:
         raise ValueError(f"strategies must be a non-empty list from: {', '.join(masks.strategies())} (or specs "
-                         f"{masks.spec.GRAMMAR}); got {strategies!r}: {problem}")
-    return specs
+                         f"{masks.spec.GRAMMAR}); got {strategies!r}: {err}") from None
 
 
 def fold_flat_parameters(values: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import pytest
 
 from msda_theory import masks
 from msda_theory.train import STRATEGIES, TrainConfig
+from msda_theory.train.config import strategy_specs
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -93,3 +94,14 @@ def test_a_user_class_spec_is_kept_as_written_and_not_imported_until_sampler():
     assert TrainConfig.from_dict(config.to_dict()) == config  # read back without importing
     with pytest.raises(ValueError, match=r"cannot import 'msda_no_such_module' for the strategy"):
         config.sampler()
+
+
+@pytest.mark.parametrize("strategies, cause", [
+    ([], "empty or not a list"), ("mixup", "empty or not a list"), (3, "'int' object is not iterable"),
+    (["none", "mixup:r=1"], "mixup takes alpha; got r"), (["mixupp"], "unknown strategy 'mixupp'"),
+])
+def test_strategy_lists_are_checked_spec_by_spec(strategies, cause):
+    with pytest.raises(ValueError, match=rf"^strategies must be a non-empty list from: {', '.join(STRATEGIES)} "
+                                         rf"\(or specs .*\); got .*: {cause}"):
+        strategy_specs(strategies)
+    assert strategy_specs(["none", "hmix:r=0.25", "hmix"]) == ["none", "hmix:alpha=1.0,r=0.25", "hmix:alpha=1.0,r=0.5"]
