@@ -1,8 +1,9 @@
-"""Arguments shared by several subcommands: the strategy and its parameters, sizes, seeds."""
+"""Arguments shared by several subcommands: the strategy spec (and its shorthands), sizes, seeds."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -11,19 +12,55 @@ from msda_theory.io import check_output_path
 from msda_theory.io import write_json_atomic as write_json  # noqa: F401 (re-exported for the subcommands)
 
 
+def strategy_help() -> str:
+    """The --strategy help, read from the registry when the parser is built."""
+    takes = "; ".join(f"{name} takes {', '.join(masks.spec.parameter_types(cls))}" for name, cls in masks.FAMILIES.items())
+    return (f"mask law spec {masks.spec.GRAMMAR}, e.g. hmix:alpha=2,r=0.25; NAME one of "
+            f"{', '.join(masks.strategies())} ({takes}); a user's module:Class is imported from the current folder")
+
+
+def shorthand_parameters() -> list[str]:
+    """Every parameter some registered family takes, in registration order (the --KEY VALUE shorthands)."""
+    names = [k for cls in masks.FAMILIES.values() for k in masks.spec.parameter_types(cls)]
+    return list(dict.fromkeys(names))
+
+
 def add_strategy_arguments(parser: argparse.ArgumentParser, *, default: str | None = None) -> None:
-    """--strategy S [--alpha A] [--r R] [--decay-power P]."""
-    parser.add_argument("--strategy", default=default, required=default is None,
-                        help=f"mask law: one of {', '.join(masks.FAMILIES)}")
-    parser.add_argument("--alpha", type=float, default=1.0, help="Beta(alpha, alpha) parameter (default 1)")
-    parser.add_argument("--r", type=float, default=0.5, help="HMix box share r in [0, 1] (default 0.5)")
-    parser.add_argument("--decay-power", type=float, default=3.0, help="FMix spectral decay power (default 3)")
+    """--strategy SPEC, and one shorthand --KEY VALUE per registered family parameter (--alpha, --r, --decay-power).
+
+    ``default=argparse.SUPPRESS`` leaves --strategy out of the namespace when absent (``TrainConfig``'s default).
+    """
+    parser.add_argument("--strategy", default=default, required=default is None, help=strategy_help())
+    for key in shorthand_parameters():
+        owners = ", ".join(name for name, cls in masks.FAMILIES.items() if key in masks.spec.parameter_types(cls))
+        parser.add_argument("--" + key.replace("_", "-"), dest=f"strategy_{key}", type=masks.spec.parse_value,
+                            default=argparse.SUPPRESS, metavar=key.upper(),
+                            help=f"shorthand for {key}=VALUE in the --strategy spec (taken by {owners})")
 
 
-def sampler_from_args(args: argparse.Namespace, strategy: str | None = None) -> masks.BetaMaskFamily:
-    """The sampler named by --strategy (or ``strategy``) with only the parameters it takes."""
-    name = masks.registry.check_family((strategy or args.strategy).lower())
-    return masks.from_params(name, alpha=args.alpha, r=args.r, decay_power=args.decay_power)
+def strategy_spec_from_args(args: argparse.Namespace, strategy: str | None = None) -> str:
+    """The --strategy spec (or ``strategy``) with the shorthand --KEY VALUE options written into it.
+
+    'mixup' with --r 0.3 gives 'mixup:r=0.3', which the family then refuses (mixup takes alpha; got r).
+    """
+    text = strategy if strategy is not None else getattr(args, "strategy", "none")
+    given = {k[len("strategy_"):]: v for k, v in vars(args).items() if k.startswith("strategy_")}
+    if not given:
+        return text
+    name, params = masks.parse_spec(text)
+    twice = [k for k in given if k in params]
+    if twice:
+        raise ValueError(f"--{twice[0].replace('_', '-')} repeats {twice[0]}={params[twice[0]]} of --strategy {text}")
+    return masks.format_spec(name, {**params, **given})
+
+
+def sampler_from_args(args: argparse.Namespace, strategy: str | None = None) -> Any:
+    """The mask law of --strategy (or ``strategy``) and its shorthands, validated by its class; not 'none'."""
+    sampler = masks.from_spec(strategy_spec_from_args(args, strategy))
+    if sampler is None:
+        raise ValueError(f"--strategy none draws no masks; choose a mask law: {', '.join(masks.FAMILIES)}, "
+                         "or module:Class")
+    return sampler
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -7,6 +7,7 @@ FILE``: a state dict or checkpoint.pt; with ``--checkpoint`` of a run on a
 user's model, the run's weights are loaded into it); ``--data`` is a data set
 name or a user's ``package.module:name`` (a map-style Dataset or a
 zero-argument callable returning one). The model runs in float64.
+``--strategy`` is a spec: ``hmix:alpha=2,r=0.25``, or a user's ``module:Class[:KEY=VALUE,...]``.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import argparse
 
 import torch
 
-from msda_theory import models
+from msda_theory import masks, models
 from msda_theory.allocator import steady_allocator
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
@@ -88,6 +89,7 @@ def _data(name: str) -> tuple[torch.Tensor, torch.Tensor, int]:
 def run(args: argparse.Namespace) -> int:
     if args.subset < 2:
         raise ValueError(f"--subset must be at least 2, got {args.subset}")
+    sampler = sampler_from_args(args)  # before the data: a bad spec or a user's class fails first
     output_file(args.json)
     steady_allocator()  # the streamed chunks reuse their buffers instead of page-faulting on fresh ones
     torch.manual_seed(args.seed)
@@ -98,11 +100,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         k = num_classes
     model = _model(args, tuple(x.shape[1:]), k)
-    result = decompose(model, x, y, sampler_from_args(args), loss=args.loss, weights=args.weights,
+    result = decompose(model, x, y, sampler, loss=args.loss, weights=args.weights,
                        estimator=args.estimator, n_masks=args.n_masks, progress=not args.quiet,
                        generator=generator_from_seed(args.seed))
     payload = result.as_dict()
     payload["config"].update(data=args.data, subset=args.subset, model=args.model, seed=args.seed,
+                             strategy=masks.spec_of(sampler),
                              binary_task="y < K/2" if args.loss == "bce" else None)
     write_json(args.json, payload)
     return 0

@@ -1,6 +1,6 @@
 """``msda-theory sweep``: strategies x seeds (x data sets) as independent jobs, then one results table.
 
-    msda-theory sweep --data fashion-mnist --model cnn --strategies none,mixup,cutmix,hmix,gmix \\
+    msda-theory sweep --data fashion-mnist --model cnn --strategies none,mixup,cutmix,hmix:r=0.25,gmix \\
         --seeds 0,1,2 --epochs 5 --out runs/sweep [--jobs 4] [--subset 10000]
 
 Writes OUT/<data>/<strategy>/seed<k>/{checkpoint.pt,metrics.json} per job and
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 
+from msda_theory import masks
 from msda_theory.cli._common import output_folder
 from msda_theory.cli._model_source import factory_for_fit, model_spec
 from msda_theory.cli.cmd_train import (
@@ -41,8 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mention_user_objects(parser)  # --model only: the sweep's --data is a list of names
     parser.add_argument("--data", type=str_list, default=["digits"],
                         help="comma-separated data set names (default digits)")
-    parser.add_argument("--strategies", type=str_list, default=["none", "mixup", "cutmix", "hmix", "gmix"],
-                        help="comma-separated strategies (default none,mixup,cutmix,hmix,gmix)")
+    default = ["none", *masks.PAPER_FAMILIES]
+    parser.add_argument("--strategies", type=masks.split_specs, default=default,
+                        help=f"comma-separated strategy specs, e.g. none,mixup,hmix:alpha=2,r=0.25 (names: "
+                             f"{', '.join(masks.strategies())}; default {','.join(default)})")
     parser.add_argument("--seeds", type=int_list, default=(0, 1, 2), help="comma-separated seeds (default 0,1,2)")
     parser.add_argument("--out", required=True, help="sweep folder")
     parser.add_argument("--no-rerun", action="store_true",

@@ -1,11 +1,14 @@
 """``msda-theory train``: train one model with one mixing strategy, checkpointing every epoch.
 
-    msda-theory train --data fashion-mnist --model cnn --strategy hmix --alpha 1 --r 0.5 \\
+    msda-theory train --data fashion-mnist --model cnn --strategy hmix:alpha=1,r=0.5 \\
         --epochs 5 --seed 0 --out runs/hmix0 [--resume] [--device cuda]
 
 Every ``TrainConfig`` field is an option (``--batch-size``, ``--label-smoothing``,
 ``--classes 0,6 --binary``, ...), built from the dataclass so the two never
-drift apart. Writes ``OUT/checkpoint.pt`` (with ``checkpoint.sha256``) and
+drift apart. ``--strategy`` takes a spec (``masks.spec``): a registered name with
+its parameters, or a user's ``module:Class[:KEY=VALUE,...]`` importable from the
+current folder; ``--alpha``, ``--r``, ... are shorthands written into the spec,
+refused by a family that does not take them. Writes ``OUT/checkpoint.pt`` (with ``checkpoint.sha256``) and
 ``OUT/metrics.json`` after every epoch (atomically), holding a lock on OUT for
 the whole run; ``--resume`` continues a killed run from its last epoch (same
 config and data, verified), ``--overwrite`` replaces a run already in OUT.
@@ -24,7 +27,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from msda_theory.cli._common import output_folder
+from msda_theory.cli._common import add_strategy_arguments, output_folder, strategy_spec_from_args
 from msda_theory.cli._model_source import factory_for_fit, model_spec
 from msda_theory.data.user import is_user_data, user_dataset
 from msda_theory.train import TrainConfig, fit
@@ -32,7 +35,7 @@ from msda_theory.train.config import FACTORY
 from msda_theory.train.fit import RunExistsError
 
 NAME = "train"
-HELP = "train a model with a mixing strategy (none, mixup, cutmix, hmix, gmix, fmix); checkpoint every epoch"
+HELP = "train a model with a mixing strategy spec (e.g. hmix:alpha=2,r=0.25); checkpoint every epoch"
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -56,6 +59,9 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, skip: Sequence[str]
     for f in fields(TrainConfig):
         if f.name in skip:
             continue
+        if f.name == "strategy":  # the spec, its help and shorthands read from the registry
+            add_strategy_arguments(parser, default=argparse.SUPPRESS)
+            continue
         flag = "--" + f.name.replace("_", "-")
         default = f.default if f.default is not MISSING else None
         text = f"{f.metadata.get('help', '')} (default {default})"
@@ -69,6 +75,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, skip: Sequence[str]
 def config_from_args(args: argparse.Namespace, **overrides: Any) -> TrainConfig:
     """The ``TrainConfig`` of the options given on the command line (plus ``overrides``)."""
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
+    if "strategy" not in overrides:
+        given["strategy"] = strategy_spec_from_args(args, given.get("strategy", TrainConfig.strategy))
     return TrainConfig(**{**given, **overrides})
 
 
@@ -126,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     """Train, print one line per epoch, return 0."""
     spec = model_spec(getattr(args, "model", None))
     config = config_from_args(args, **({"model": FACTORY + spec} if spec is not None else {}))
+    config.sampler()  # a user's module:Class is imported (and checked) before any folder is made
     out = output_folder(args.out)
     apply_threads(args.threads)
     try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from msda_theory import masks
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, parse_size, sampler_from_args, write_json,
 )
 from msda_theory.weights import DEFAULT_SAMPLES, METHODS, METRICS, pair_weights
 from msda_theory.io import check_allocation
+from msda_theory.weights.exact import EXACT_FAMILIES
 from msda_theory.weights.result import MAX_MATRIX_PIXELS
 
 NAME = "weights"
@@ -16,10 +18,11 @@ HELP = "pixel weights a_p and pair weights a_pq of a mask law under D~ (exact or
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--strategy S [--alpha A] [--r R] [--decay-power P] --size HxW --method exact|mc [--samples N] [--seed S] --json OUT."""
+    """--strategy SPEC [--alpha A] [--r R] [...] --size HxW --method exact|mc [--samples N] [--seed S] --json OUT."""
     add_strategy_arguments(parser)
     parser.add_argument("--size", required=True, help="image size HxW, e.g. 32x32")
-    parser.add_argument("--method", choices=METHODS, default="exact", help="exact (Mixup, CutMix, HMix, GMix) or mc")
+    exact = ", ".join(name for name, cls in masks.FAMILIES.items() if cls in EXACT_FAMILIES)
+    parser.add_argument("--method", choices=METHODS, default="exact", help=f"exact ({exact}) or mc")
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help=f"masks for mc (default {DEFAULT_SAMPLES})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the mc generator (default 0)")
     parser.add_argument("--metric", choices=METRICS, default="chebyshev", help="distance of the profile")
@@ -39,7 +42,7 @@ def estimated_bytes(size: tuple[int, int]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compute the weights and write {strategy, params, size, method, a_p, a_pq?, profile}."""
+    """Compute the weights and write {strategy, spec, params, size, method, a_p, a_pq?, profile}."""
     size = parse_size(args.size)
     sampler = sampler_from_args(args)
     check_allocation(estimated_bytes(size), f"--size {size[0]}x{size[1]}")
@@ -47,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     result = pair_weights(sampler, size, method=args.method, n_samples=args.samples,
                           generator=generator_from_seed(args.seed),
                           progress=sys.stderr.isatty() and not args.quiet)
-    payload = {"strategy": sampler.name, "params": sampler.params, "size": list(size), "method": args.method,
-               "a_p": result.a_p.tolist()}
+    spec = masks.spec_of(sampler)
+    payload = {"strategy": masks.parse_spec(spec)[0], "spec": spec, "params": masks.sampler_params(sampler),
+               "size": list(size), "method": args.method, "a_p": result.a_p.tolist()}
     if args.method == "mc":
         payload["samples"], payload["seed"] = args.samples, args.seed
         payload["a_p_se"] = result.a_p_se.tolist()

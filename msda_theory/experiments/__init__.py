@@ -41,6 +41,7 @@ def _tracking_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
     p = presets.tracking(preset)
     rest = {k: v for k, v in p.items() if k not in ("train", "alphas", "families", "swept")}
     pairs = [(f, 1.0) for f in p["families"]] + [(f, a) for f in p["swept"] for a in p["alphas"]]
+    # a flat "alpha" beside the name, as in the first TrainConfig format, keeps the stored results' keys
     return [(0, {**rest, "train": {**p["train"], "strategy": f, "alpha": a}}) for f, a in pairs]
 
 

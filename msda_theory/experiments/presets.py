@@ -35,8 +35,14 @@ def check_preset(preset: str) -> str:
     return preset
 
 
+FIRST_FORMAT_PARAMETERS = {"alpha": 1.0, "r": 0.5, "decay_power": 3.0}
+"""The flat family parameters that TrainConfig dicts held before strategy specs. The trained-model train
+dict keeps them so that its config, and the key of every stored result, is unchanged;
+``TrainConfig.from_dict`` folds the ones each family takes into its spec (``"cutmix:alpha=1.0"``)."""
+
+
 def _train(**kw: Any) -> dict[str, Any]:
-    return TrainConfig(**kw).to_dict()
+    return {**TrainConfig(**kw).to_dict(), **FIRST_FORMAT_PARAMETERS}
 
 
 def trained_models(preset: str) -> dict[str, Any]:
@@ -127,5 +133,5 @@ def cost(preset: str) -> dict[str, Any]:
     return {"train": train, "repeats": {"tiny": 2, "quick": 5, "evidence": 9}[preset]}
 
 
-__all__ = ["FASHION_HINT", "NeedsData", "PRESETS", "bound", "check_preset", "cost", "task",
+__all__ = ["FASHION_HINT", "FIRST_FORMAT_PARAMETERS", "NeedsData", "PRESETS", "bound", "check_preset", "cost", "task",
            "task_mechanism", "taylor", "tracking", "trained_models"]

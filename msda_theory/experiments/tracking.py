@@ -52,9 +52,10 @@ def run_tracking(config: dict[str, Any], seed: int) -> dict[str, Any]:
                      **_evaluate(model, x, y, train, config["n_masks"], seed + 1)})
 
     model = copy.deepcopy(fit(train, progress=False, callback=track).model).double().eval()
-    alignment = gradient_alignment(model, x.double(), y, train.sampler(), n_masks=config["n_masks"],
+    sampler = train.sampler()
+    alignment = gradient_alignment(model, x.double(), y, sampler, n_masks=config["n_masks"],
                                    groups=config["alignment_groups"], generator=torch.Generator().manual_seed(seed + 2))
-    return {"family": train.strategy, "alpha": train.alpha, "data": train.data, "n_eval": len(y),
+    return {"family": train.family, "alpha": sampler.alpha, "data": train.data, "n_eval": len(y),
             "n_masks": config["n_masks"], "rows": rows, "alignment": alignment}
 
 

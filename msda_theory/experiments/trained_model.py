@@ -24,6 +24,7 @@ from torch import nn
 
 from msda_theory.attacks import ATTACKS, AttackSettings
 from msda_theory.data import load
+from msda_theory import masks
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.probes.first_layer import (data_covariance, filters_of, first_layer_gram, first_layer_penalty,
                                             radial_spectrum)
@@ -90,7 +91,7 @@ def run_trained_model(config: dict[str, Any], seed: int) -> dict[str, Any]:
     images = attack_images(model, x, y, config["attack"], generator=torch.Generator().manual_seed(seed))
     epochs = result.metrics["epochs"]
     return {
-        "strategy": train.strategy, "seed": seed, "data": train.data, "n_train": result.metrics["task"]["n_train"],
+        "strategy": masks.short_spec(train.strategy), "seed": seed, "data": train.data, "n_train": result.metrics["task"]["n_train"],
         "n_eval": len(y), "config_train": train.to_dict(), "in_shape": list(x.shape[1:]),
         "curve": {k: [e[k] for e in epochs] for k in ("train_loss", "clean_train_accuracy", "clean_train_loss",
                                                         "test_accuracy", "seconds")},

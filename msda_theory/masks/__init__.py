@@ -6,8 +6,10 @@ Every sampler has ``sample(n, size, *, generator=None) -> (mask, lam)`` with
 (see ``MaskSampler``). The families live in one registry (``masks.registry``):
 ``register(name, cls, defaults=..., paper=...)`` adds one; ``FAMILIES``,
 ``DEFAULTS``, ``PAPER_FAMILIES`` and ``STRATEGIES`` (live) read it;
-``get(name, **params)`` builds one strictly and ``from_params(name, **flat)``
-from a flat dict of every known parameter (None for "none").
+``get(name, **params)`` builds one strictly. A strategy spec names a law and its
+parameters in one text (``masks.spec``): ``from_spec("hmix:alpha=2,r=0.25")``
+builds it (None for "none"; ``"mymasks:Stripe:width=3"`` imports a user's class),
+``parse_spec`` / ``format_spec`` / ``canonical_spec`` read and write the text.
 """
 from __future__ import annotations
 
@@ -24,13 +26,22 @@ from msda_theory.masks.mixup import Mixup
 from msda_theory.masks.registry import (
     DEFAULTS,
     FAMILIES,
-    from_params,
     get,
     paper_families,
     parameter_names,
     register,
     strategies,
     unregister,
+)
+from msda_theory.masks.spec import (
+    canonical_spec,
+    format_spec,
+    from_spec,
+    parse_spec,
+    sampler_params,
+    short_spec,
+    spec_of,
+    split_specs,
 )
 
 register("mixup", Mixup, defaults={"alpha": 1.0}, paper=True)
@@ -67,12 +78,19 @@ __all__ = [
     "Size",
     "check_size",
     "draw_beta",
-    "from_params",
+    "canonical_spec",
+    "format_spec",
+    "from_spec",
     "get",
     "paper_families",
     "parameter_names",
+    "parse_spec",
     "register",
     "registry",
+    "sampler_params",
+    "short_spec",
+    "spec_of",
+    "split_specs",
     "strategies",
     "unregister",
 ]

@@ -4,7 +4,8 @@
 named; ``FAMILIES`` (name -> class), ``DEFAULTS`` (name -> default parameters)
 and ``PAPER_FAMILIES`` are views of it that every other module reads, so a new
 family is one file plus one ``register`` call. ``"none"`` (no mixing) is a
-strategy but not a family: ``strategies()`` lists it first.
+strategy but not a family: ``strategies()`` lists it first. A family with its
+parameters is named by a strategy spec, ``"hmix:alpha=2,r=0.25"`` (``masks.spec``).
 """
 from __future__ import annotations
 
@@ -74,27 +75,16 @@ def check_family(name: str) -> str:
 def get(name: str, **params: Any) -> Any:
     """The family ``name`` with exactly the given parameters (the class defaults for the rest).
 
+    A parameter the family's dataclass does not take is an error naming the ones it takes
+    (``masks.from_spec("hmix:alpha=2,r=0.25")`` reads the same from text).
+
     >>> get("hmix", alpha=1.0, r=0.5)
     HMix(alpha=1.0, r=0.5)
     """
     key = check_family(name)
     cls = FAMILIES[key]
-    allowed = parameter_names(cls)
-    extra = sorted(set(params) - allowed)
+    taken = [f.name for f in fields(cls) if f.init]
+    extra = [k for k in params if k not in taken]
     if extra:
-        raise ValueError(f"{key} takes parameters {sorted(allowed)}, got unexpected {extra}")
+        raise ValueError(f"{key} takes {', '.join(taken)}; got {', '.join(extra)}")
     return cls(**params)
-
-
-def from_params(name: str, **flat: Any) -> Any:
-    """The sampler ``name`` from a flat dict of every known parameter, or None for ``"none"``.
-
-    Keeps the entries the family's dataclass takes, fills the others from
-    ``DEFAULTS[name]`` and ignores the rest (e.g. ``r`` for Mixup):
-    ``from_params("mixup", alpha=2.0, r=0.5) == Mixup(alpha=2.0)``.
-    """
-    if str(name).lower() == NONE:
-        return None
-    key = check_family(name)
-    allowed = parameter_names(FAMILIES[key])
-    return get(key, **{**DEFAULTS[key], **{k: v for k, v in flat.items() if k in allowed}})

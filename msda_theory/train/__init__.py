@@ -1,6 +1,7 @@
 """Training with mixed sample data augmentation (docs/theory.md sections 2 and 8-9).
 
-- ``TrainConfig``: the frozen, flat configuration of a run (written as JSON beside results).
+- ``TrainConfig``: the frozen, flat configuration of a run (written as JSON beside results); its
+  ``strategy`` is a spec, ``"hmix:alpha=2,r=0.25"`` (``masks.spec``).
 - ``fit(config, out_dir, *, model, train_data, test_data, resume, progress, callback) -> RunResult``:
   trains with per-epoch atomic ``checkpoint.pt`` + ``metrics.json``; resumable; the
   same seed gives the same metrics on CPU. ``model``: a user's nn.Module, a callable
@@ -10,9 +11,13 @@
   named in a file is imported), ``evaluate(model, x, y) -> {loss, accuracy}``.
 - ``run_sweep``: strategies x seeds (x data sets, or a user's model and data) through joblib, with a results table.
 - ``epoch_cost``: per-epoch training time of each strategy relative to Mixup (claim 12).
+- ``STRATEGIES``: ("none", *registered families), read live from the mask registry.
 """
+from typing import Any
+
+from msda_theory import masks
 from msda_theory.train.checkpoint import is_finished, read_checkpoint, read_metrics
-from msda_theory.train.config import STRATEGIES, TrainConfig
+from msda_theory.train.config import TrainConfig
 from msda_theory.train.cost import epoch_cost
 from msda_theory.train.fit import RunResult, fit
 from msda_theory.train.loop import evaluate, training_loss
@@ -20,7 +25,16 @@ from msda_theory.train.origin import load_checkpoint
 from msda_theory.train.sweep import run_sweep
 from msda_theory.train.task import Task, prepare_task
 
-__all__ = [
+
+
+def __getattr__(name: str) -> Any:
+    """``STRATEGIES``: a live view of the mask registry, ("none", *masks.FAMILIES), never a snapshot."""
+    if name == "STRATEGIES":
+        return masks.strategies()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [  # noqa: F822 (STRATEGIES: module __getattr__)
     "STRATEGIES",
     "RunResult",
     "Task",

@@ -3,7 +3,11 @@
 It is written as JSON beside every checkpoint and metrics file
 (``TrainConfig.to_dict``) and read back with ``TrainConfig.from_dict``. Each
 field carries a one-line ``help`` in its metadata, from which the command line
-builds its options.
+builds its options. The mask law and its parameters are one strategy spec
+(``masks.spec``), recorded with every parameter filled in:
+``TrainConfig(strategy="hmix:r=0.25").strategy == "hmix:alpha=1.0,r=0.25"``. Dicts of the
+first format (flat ``alpha``, ``r``, ``decay_power`` fields beside a bare name) still load:
+``from_dict`` folds the values the family takes into the spec (the run used no others).
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ FACTORY = "factory:"
 """Prefix of ``model`` for a model built by ``models.from_factory``: ``factory:package.module:function``."""
 MAX_LR = 1e3
 """The largest learning rate accepted: far above any useful one, far below float32 overflow in the update."""
+FLAT_PARAMETERS = ("alpha", "r", "decay_power")
+"""The family parameters that first-format configs held as fields of their own (``from_dict`` folds them)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -50,10 +56,7 @@ class TrainConfig:
     model: str = field(default="cnn", metadata=_help(f"architecture: one of {', '.join(MODELS)}, or "
                                                      "factory:package.module:function"))
     activation: str = field(default="relu", metadata=_help(f"activation: one of {', '.join(ACTIVATIONS)}"))
-    strategy: str = field(default="none", metadata=_help(f"mixing strategy: one of {', '.join(masks.strategies())}"))
-    alpha: float = field(default=1.0, metadata=_help("Beta(alpha, alpha) parameter of the mixing ratio"))
-    r: float = field(default=0.5, metadata=_help("HMix box share r in [0, 1]"))
-    decay_power: float = field(default=3.0, metadata=_help("FMix spectral decay power"))
+    strategy: str = field(default="none", metadata=_help(f"mixing strategy spec: {masks.spec.GRAMMAR}"))
     mode: str = field(default="batch", metadata=_help("batch: one mask per batch; elem: one mask per image"))
     pairing: str = field(default="flip", metadata=_help("partner of image i: flip (B-1-i) or perm (random)"))
     label_smoothing: float = field(default=0.0, metadata=_help("label smoothing eps in [0, 1)"))
@@ -76,18 +79,27 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.classes is not None and not isinstance(self.classes, tuple):
             object.__setattr__(self, "classes", tuple(self.classes))
-        for name in ("alpha", "r", "decay_power", "lr", "momentum", "weight_decay", "label_smoothing"):
+        for name in ("lr", "momentum", "weight_decay", "label_smoothing"):
             value = getattr(self, name)
             if isinstance(value, int) and not isinstance(value, bool):
                 object.__setattr__(self, name, float(value))
+        # validated by the family's dataclass, written with every parameter; a user's module:Class is not imported
+        object.__setattr__(self, "strategy", masks.canonical_spec(self.strategy))
         _check_choices(self)
         _check_numbers(self)
         _check_task(self)
-        self.sampler()  # validates alpha, r, decay_power with the mask families' messages
 
-    def sampler(self) -> masks.BetaMaskFamily | None:
-        """The mask law of ``strategy`` with the parameters it takes; None for ``'none'``."""
-        return masks.from_params(self.strategy, alpha=self.alpha, r=self.r, decay_power=self.decay_power)
+    @property
+    def family(self) -> str:
+        """The strategy's name without parameters: 'hmix', 'none', or a user's 'module:Class'."""
+        return masks.parse_spec(self.strategy)[0]
+
+    def sampler(self) -> Any:
+        """The mask law of the ``strategy`` spec (``masks.from_spec``); None for ``'none'``.
+
+        A user's ``module:Class`` is imported here, never when a config is built or read from a file.
+        """
+        return masks.from_spec(self.strategy)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
@@ -98,12 +110,41 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """The config written by ``to_dict``; unknown keys are an error."""
+        """The config written by ``to_dict`` (or by the first format, see the module docstring); unknown keys are an error."""
+        values = fold_flat_parameters(values)
         known = {f.name for f in fields(cls)}
         extra = sorted(set(values) - known)
         if extra:
             raise ValueError(f"unknown TrainConfig fields: {extra}")
         return cls(**values)
+
+
+def strategy_specs(strategies: Any) -> list[str]:
+    """The canonical specs of a non-empty list of strategy specs (repeats kept), or one ValueError naming the choices."""
+    try:
+        if isinstance(strategies, str) or not strategies:
+            raise ValueError("empty or not a list")
+        return [masks.canonical_spec(text) for text in strategies]
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"strategies must be a non-empty list from: {', '.join(masks.strategies())} (or specs "
+                         f"{masks.spec.GRAMMAR}); got {strategies!r}: {err}") from None
+
+
+def fold_flat_parameters(values: dict[str, Any]) -> dict[str, Any]:
+    """A first-format config dict with its flat ``alpha``, ``r``, ``decay_power`` moved into the strategy spec.
+
+    {"strategy": "hmix", "alpha": 2.0, "r": 0.25, "decay_power": 3.0} -> {"strategy": "hmix:alpha=2.0,r=0.25"}:
+    only the values the family takes (the old configs carried all three for every strategy, the run used its own).
+    Parameters written in the spec itself win. Other dicts are returned unchanged.
+    """
+    flat = {k: values[k] for k in FLAT_PARAMETERS if k in values}
+    if not flat:
+        return values
+    rest = {k: v for k, v in values.items() if k not in flat}
+    name, params = masks.parse_spec(rest.get("strategy", "none"))
+    taken = masks.registry.parameter_names(masks.FAMILIES[name]) if name in masks.FAMILIES else set()
+    rest["strategy"] = masks.format_spec(name, {**{k: v for k, v in flat.items() if k in taken}, **params})
+    return rest
 
 
 def _one_of(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -117,7 +158,6 @@ def _check_choices(c: TrainConfig) -> None:
     if not _user_model(c.model):
         _one_of("model", c.model, MODELS)
     _one_of("activation", c.activation, tuple(ACTIVATIONS))
-    _one_of("strategy", c.strategy, masks.strategies())
     _one_of("mode", c.mode, MODES)
     _one_of("pairing", c.pairing, PAIRINGS)
     _one_of("optimizer", c.optimizer, OPTIMIZERS)
@@ -173,4 +213,5 @@ def _check_task(c: TrainConfig) -> None:
         raise ValueError(f"binary needs exactly two classes, got classes={c.classes!r}")
 
 
-__all__ = ["CUSTOM", "FACTORY", "MAX_LR", "OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig"]  # noqa: F822 (STRATEGIES: module __getattr__)
+__all__ = ["CUSTOM", "FACTORY", "FLAT_PARAMETERS", "MAX_LR", "OPTIMIZERS", "SCHEDULES", "STRATEGIES", "TrainConfig",
+           "fold_flat_parameters", "strategy_specs"]  # noqa: F822 (STRATEGIES: module __getattr__)

@@ -13,20 +13,20 @@ from typing import Any, Sequence
 
 import torch
 
-from msda_theory.train.config import STRATEGIES, TrainConfig
+from msda_theory import masks
+from msda_theory.train.config import TrainConfig, strategy_specs
 from msda_theory.train.fit import init_model, resolve_device, stream_seeds
 from msda_theory.train.loop import make_optimizer, train_epoch
 from msda_theory.train.task import prepare_task
 
 
-def _check(strategies: Sequence[str], repeats: int) -> list[str]:
-    names = [str(s).lower() for s in strategies]
-    unknown = [s for s in names if s not in STRATEGIES]
-    if not names or unknown:
-        raise ValueError(f"strategies must be a non-empty list from: {', '.join(STRATEGIES)}; got {list(strategies)!r}")
+def _check(strategies: Sequence[str], repeats: int) -> dict[str, str]:
+    """{label: canonical spec}, Mixup (the reference) first unless given; labels are the specs without defaults."""
+    specs = strategy_specs(strategies)
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
-    return (["mixup"] if "mixup" not in names else []) + list(dict.fromkeys(names))
+    reference = masks.canonical_spec("mixup")
+    return {masks.short_spec(spec): spec for spec in ([reference] if reference not in specs else []) + specs}
 
 
 def epoch_cost(
@@ -42,7 +42,8 @@ def epoch_cost(
         config: model, data, batch size, mode ... of the timed epochs (its
             ``strategy`` and ``epochs`` are ignored; mixup is always measured as
             the reference).
-        strategies: names from ``STRATEGIES`` (including 'none').
+        strategies: strategy specs ("none", "hmix", "hmix:r=0.25", ...); results are keyed by
+            the spec without its default parameters ("hmix", "hmix:r=0.25").
         repeats: rounds; each round times one epoch of every strategy in turn.
         train_set: optional in-memory training data (as for ``fit``).
 
@@ -52,7 +53,8 @@ def epoch_cost(
         "mix_ratio_to_mixup": {s: ...}, "order": [...], "repeats": repeats,
         "n_train": N, "config": config.to_dict()}.
     """
-    names = _check(strategies, repeats)
+    specs = _check(strategies, repeats)
+    names = list(specs)
     device = resolve_device(config.device)
     task = prepare_task(config, train_set)
     seconds: dict[str, list[float]] = {s: [] for s in names}
@@ -60,7 +62,7 @@ def epoch_cost(
     _, order_seed, mix_seed = stream_seeds(config.seed)
     for _ in range(repeats):
         for name in names:
-            run = replace(config, strategy=name, epochs=1)
+            run = replace(config, strategy=specs[name], epochs=1)
             model = init_model(run, task).to(device)
             stats = train_epoch(model, make_optimizer(run, model), task, run, epoch=0,
                                 order_generator=torch.Generator().manual_seed(order_seed),

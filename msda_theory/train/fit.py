@@ -92,11 +92,21 @@ def _metrics(config: TrainConfig, task_info: dict[str, Any], records: list[dict[
             "final": records[-1] if records else None, "complete": len(records) >= config.epochs}
 
 
+def _as_written_now(stored: Any, device: str) -> dict[str, Any]:
+    """A checkpoint's config dict on ``device``, as ``to_dict`` writes it now (a first-format dict upgraded)."""
+    if not isinstance(stored, dict):
+        return {}
+    try:
+        return TrainConfig.from_dict({**stored, "device": device}).to_dict()
+    except (ValueError, TypeError):  # an invalid config: compared as it is, so the mismatch names its fields
+        return dict(stored, device=device)
+
+
 def _restore(out_dir: Path, config: TrainConfig, task_info: dict[str, Any], model: nn.Module,
              optimizer: torch.optim.Optimizer, generators: dict[str, torch.Generator]) -> list[dict[str, Any]]:
     """Load a verified checkpoint of the same config and data into model, optimizer and generators; return its records."""
     state = read_checkpoint(out_dir / CHECKPOINT)
-    stored = dict(state["config"], device=config.device) if isinstance(state["config"], dict) else {}
+    stored = _as_written_now(state["config"], config.device)
     if stored != config.to_dict():
         current = config.to_dict()
         diff = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))

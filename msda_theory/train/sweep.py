@@ -45,7 +45,7 @@ from tqdm.auto import tqdm
 from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
 from msda_theory import masks
 from msda_theory.stats import t_interval
-from msda_theory.train.config import TrainConfig
+from msda_theory.train.config import TrainConfig, strategy_specs
 from msda_theory.train.origin import describe
 from msda_theory.workers import in_worker, parent_handles_ctrl_c
 
@@ -54,9 +54,11 @@ BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
 
 
 def run_dir(out_dir: str | Path, config: TrainConfig) -> Path:
-    """OUT/<data slug>/<strategy>/seed<k>; the slug keeps letters, digits, '-' and '.'."""
+    """OUT/<data slug>/<strategy slug>/seed<k>; the slugs keep letters, digits, '-', '.' and '=' (the strategy's
+    is its spec without default parameters: 'hmix', 'hmix_r=0.25')."""
     slug = re.sub(r"[^A-Za-z0-9.\-]+", "_", config.data).strip("_") or "data"
-    return Path(out_dir) / slug / config.strategy / f"seed{config.seed}"
+    strategy = re.sub(r"[^A-Za-z0-9.=\-]+", "_", masks.short_spec(config.strategy)).strip("_")
+    return Path(out_dir) / slug / strategy / f"seed{config.seed}"
 
 
 def run_job(config: dict[str, Any], out_dir: str, rerun: bool = True,
@@ -118,7 +120,7 @@ def summarize(runs: Sequence[tuple[TrainConfig, dict[str, Any]]]) -> list[dict[s
     """One row per (data, strategy): n, seeds, mean and 95% CI of final test accuracy and loss."""
     groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     for config, metrics in runs:
-        groups.setdefault((config.data, config.strategy), []).append((config.seed, metrics["final"]))
+        groups.setdefault((config.data, masks.short_spec(config.strategy)), []).append((config.seed, metrics["final"]))
     rows = []
     for (data, strategy), finals in groups.items():
         row: dict[str, Any] = {"data": data, "strategy": strategy, "n": len(finals), "seeds": [s for s, _ in finals]}
@@ -207,7 +209,8 @@ def run_sweep(
 
     Args:
         base: the shared config; its data, strategy and seed are replaced per job.
-        strategies: names from ``masks.strategies()`` ("none" and every registered family).
+        strategies: strategy specs: names from ``masks.strategies()`` ("none" and every registered
+            family), with parameters where wanted ("hmix:r=0.25"); one job folder per spec.
         seeds: training seeds (``base.data_seed`` fixes the subset for all of them).
         out_dir: the sweep folder (also holds sweep.json, the resolved sweep config).
         datasets: data set names; default ``[base.data]``.
@@ -224,15 +227,13 @@ def run_sweep(
         "rerun": [folders of another config or data trained afresh], "skipped": [run folders
         already finished with this config and data], "sweep": the resolved sweep config}.
     """
-    known = masks.strategies()
-    unknown = [s for s in strategies if s not in known]
-    if not strategies or unknown:
-        raise ValueError(f"strategies must be a non-empty list from: {', '.join(known)}; got {list(strategies)!r}")
+    specs = strategy_specs(strategies)
     if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {list(seeds)!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs < -1:
         raise ValueError(f"jobs must be a positive integer or -1, got {jobs!r}")
-    strategies, seeds = unique(strategies, "strategies"), unique(seeds, "seeds")
+    strategies = unique([masks.short_spec(s) for s in specs], "strategies")  # 'hmix:r=0.25' for 'hmix:alpha=1,r=0.25'
+    seeds = unique(seeds, "seeds")
     base, user = _user_objects(base, model, train_data, test_data, datasets)
     datasets = unique(datasets or [base.data], "data sets")
     configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]

@@ -17,6 +17,9 @@ from msda_theory.weights.box import box_pair_weights
 from msda_theory.weights.gaussian import gmix_pair_weights
 from msda_theory.weights.separable import ExactPairWeights
 
+EXACT_FAMILIES: tuple[type, ...] = (Mixup, CutMix, HMix, GMix)
+"""The classes ``exact_pair_weights`` has an exact form for."""
+
 
 def mixup_moments(alpha: float) -> tuple[float, float]:
     """(a_p, a_pq) of Mixup(alpha): (a / (2a + 1), a (a + 1) / ((2a + 1)(2a + 2)))."""
@@ -43,5 +46,6 @@ def exact_pair_weights(sampler: object, size: Size) -> ExactPairWeights:
     if kind is GMix:
         return gmix_pair_weights(size, sampler.alpha)
     raise ValueError(
-        f"no exact form of a_pq for {sampler} (exact forms: Mixup, CutMix, HMix, GMix); use method=\"mc\""
+        f"no exact form of a_pq for {sampler} (exact forms: {', '.join(c.__name__ for c in EXACT_FAMILIES)}); "
+        "use method=\"mc\""
     )

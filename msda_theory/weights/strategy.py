@@ -1,6 +1,7 @@
 """One entry for the weights of a strategy: zeros, exact, or Monte Carlo (docs/theory.md sections 4 and 6).
 
-``strategy_weights(name_or_sampler, size, method=...)`` returns a ``PairWeights``:
+``strategy_weights(name_or_sampler, size, method=...)`` returns a ``PairWeights``; a name is any
+strategy spec (``"hmix:alpha=2,r=0.25"``, ``masks.from_spec``):
 
 - "none": a_p = 0, a_pq = 0 (no mixing);
 - method "exact": the exact form (``pair_weights(..., method="exact")``: Mixup,
@@ -27,9 +28,9 @@ FAST_EXACT: tuple[type, ...] = (masks.Mixup, masks.CutMix, masks.HMix)
 
 
 def as_sampler(name_or_sampler: Any) -> Any:
-    """A registered strategy name (with its ``masks.DEFAULTS``) or a sampler, as a sampler; None for "none"."""
+    """A strategy spec ("hmix", "hmix:alpha=2,r=0.25", "module:Class") or a sampler, as a sampler; None for "none"."""
     if isinstance(name_or_sampler, str):
-        return masks.from_params(name_or_sampler)
+        return masks.from_spec(name_or_sampler)
     if not callable(getattr(name_or_sampler, "sample", None)):
         raise ValueError(f"expected a strategy name or a sampler with a sample method, got {name_or_sampler!r}")
     return name_or_sampler
@@ -37,7 +38,7 @@ def as_sampler(name_or_sampler: Any) -> Any:
 
 def strategy_weights(name_or_sampler: Any, size: Size, *, method: str = "auto", n_masks: int = 20_000,
                      generator: torch.Generator | None = None) -> PairWeights:
-    """a_p (H, W) and a_pq (HW, HW) of a strategy under D~, float64 (see the module docstring)."""
+    """a_p (H, W) and a_pq (HW, HW) of a strategy (spec or sampler) under D~, float64 (see the module docstring)."""
     if method not in STRATEGY_METHODS:
         raise ValueError(f"method must be one of {STRATEGY_METHODS}, got {method!r}")
     size = check_size(size)

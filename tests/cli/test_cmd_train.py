@@ -25,7 +25,7 @@ def test_train_writes_checkpoint_and_metrics(tmp_path, capsys):
     status, captured = run_main(args, capsys)
     assert status == 0 and "epoch 2:" in captured.out
     metrics = json.loads((out / "metrics.json").read_text())
-    expected = TrainConfig(data="digits", model="linear", strategy="hmix", alpha=0.5, r=0.25, epochs=2, subset=64,
+    expected = TrainConfig(data="digits", model="linear", strategy="hmix:alpha=0.5,r=0.25", epochs=2, subset=64,
                            test_subset=32, batch_size=32, seed=3, classes=(0, 1), binary=True)
     assert metrics["config"] == expected.to_dict() and len(metrics["epochs"]) == 2
     torch.load(out / "checkpoint.pt", weights_only=True)

@@ -11,7 +11,7 @@ from msda_theory.probes.logistic import train_logistic
 
 def _reference(x, y, strategy, *, epochs, generator, batch_size=128, lr=1e-2):
     """A plain loop written from the docstring: Adam on BCE(θᵀx~, y~), one generator for order and masks."""
-    sampler = masks.from_params(strategy)
+    sampler = masks.from_spec(strategy)
     theta = torch.zeros(x[0].numel(), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([theta], lr=lr)
     for _ in range(epochs):

@@ -57,8 +57,8 @@ def test_resume_equals_an_uninterrupted_run(tiny, tmp_path):
 
 def test_resume_refuses_a_different_config(tiny, tmp_path):
     fit(config(), tmp_path, progress=False, train_set=tiny[0])
-    with pytest.raises(ValueError, match=r"cannot resume .*different config \(fields \['alpha'\]\)"):
-        fit(config(alpha=0.5), tmp_path, resume=True, progress=False, train_set=tiny[0])
+    with pytest.raises(ValueError, match=r"cannot resume .*different config \(fields \['strategy'\]\)"):
+        fit(config(strategy="cutmix:alpha=0.5"), tmp_path, resume=True, progress=False, train_set=tiny[0])
 
 
 def test_files_are_written_atomically_after_every_epoch(tiny, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from msda_theory.train import TrainConfig, fit, read_checkpoint
+from msda_theory.train.checkpoint import write_checkpoint
 from msda_theory.train.runfolder import RunMismatchError, run_lock
 
 
@@ -101,8 +102,26 @@ def test_resume_on_changed_data_is_refused(tiny, tmp_path):
 
 def test_resume_with_another_config_is_refused(tiny, tmp_path):
     fit(config(epochs=1), tmp_path, progress=False, train_set=tiny[0])
-    with pytest.raises(RunMismatchError, match=r"different config \(fields \['alpha'\]\)"):
-        fit(config(epochs=1, alpha=0.5), tmp_path, resume=True, progress=False, train_set=tiny[0])
+    with pytest.raises(RunMismatchError, match=r"different config \(fields \['strategy'\]\)"):
+        fit(config(epochs=1, strategy="mixup:alpha=0.5"), tmp_path, resume=True, progress=False, train_set=tiny[0])
+
+
+def test_a_checkpoint_of_the_first_config_format_resumes(tiny, tmp_path):
+    """Before strategy specs a config held flat alpha, r, decay_power for every strategy: such a run still resumes
+    under the spec of the parameters its family took, and one of another alpha is still refused."""
+    fit(config(epochs=2, strategy="mixup:alpha=0.5"), tmp_path, progress=False, train_set=tiny[0],
+        callback=lambda e, m, r: e == 1 and (tmp_path / "epoch1.pt").write_bytes((tmp_path / "checkpoint.pt").read_bytes()))
+    (tmp_path / "checkpoint.pt").write_bytes((tmp_path / "epoch1.pt").read_bytes())  # killed after epoch 1
+    state = read_checkpoint(tmp_path)
+    state["config"] = {**{k: v for k, v in state["config"].items() if k != "strategy"},
+                       "strategy": "mixup", "alpha": 0.5, "r": 0.5, "decay_power": 3.0}
+    write_checkpoint(tmp_path, state)
+    with pytest.raises(RunMismatchError, match=r"different config \(fields \['strategy'\]\)"):
+        fit(config(epochs=2, strategy="mixup:alpha=0.7"), tmp_path, resume=True, progress=False, train_set=tiny[0])
+    result = fit(config(epochs=2, strategy="mixup:alpha=0.5"), tmp_path, resume=True, progress=False,
+                 train_set=tiny[0])
+    assert result.resumed_epochs == 1 and len(result.metrics["epochs"]) == 2
+    assert read_checkpoint(tmp_path)["config"]["strategy"] == "mixup:alpha=0.5"  # written in the spec form now
 
 
 def test_divergence_is_an_error_not_a_nan_metric(tiny, tmp_path):

@@ -53,7 +53,7 @@ def test_strategy_weights_none_exact_and_mask_set() -> None:
     assert isinstance(none, PairWeights) and none.a_p.shape == (2, 3) and none.a_pq.shape == (6, 6)
     assert not none.a_p.any() and not none.a_pq.any() and none.mean_shift == 0.0
     for name in ("mixup", "cutmix", "hmix"):  # auto is exact for these: equal to pair_weights
-        auto, exact = strategy_weights(name, (4, 3)), pair_weights(masks.from_params(name), (4, 3))
+        auto, exact = strategy_weights(name, (4, 3)), pair_weights(masks.from_spec(name), (4, 3))
         assert auto.method == "exact" and torch.equal(auto.a_pq, exact.a_pq) and torch.equal(auto.a_p, exact.a_p)
     assert strategy_weights("mixup", (2, 2)).mean_shift == pytest.approx(1 / 3)  # alpha = 1: a / (2a + 1)
     ms = MaskSet(torch.rand(5, 2, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float64))
@@ -64,7 +64,7 @@ def test_strategy_weights_none_exact_and_mask_set() -> None:
 def test_monte_carlo_agrees_with_exact_within_its_standard_error(name: str) -> None:
     """sum_p a_p and sum_pq a_pq by Monte Carlo (auto for GMix, forced for HMix) within 4 SE of the exact values."""
     mc = strategy_weights(name, (4, 4), method="mc", n_masks=4000, generator=torch.Generator().manual_seed(4))
-    exact = pair_weights(masks.from_params(name), (4, 4))
+    exact = pair_weights(masks.from_spec(name), (4, 4))
     ones = torch.ones(16, dtype=torch.float64)
     for v, g in ((ones, None), (0 * ones, torch.ones(16, 16, dtype=torch.float64))):
         value, se = mc.contract(v, g)
@@ -76,7 +76,7 @@ def test_monte_carlo_agrees_with_exact_within_its_standard_error(name: str) -> N
 @pytest.mark.parametrize("call, message", [
     (lambda: strategy_weights("mixup", (2, 2), method="fast"), r"method must be one of \('auto', 'exact', 'mc'\)"),
     (lambda: strategy_weights("mixup", (2, 2), method="mc", n_masks=1), "n_masks must be an integer >= 2, got 1"),
-    (lambda: strategy_weights("mixmatch", (2, 2)), "unknown strategy 'mixmatch'; choose one of: mixup"),
+    (lambda: strategy_weights("mixmatch", (2, 2)), "unknown strategy 'mixmatch'; choose one of: none, mixup"),
     (lambda: strategy_weights(3, (2, 2)), "expected a strategy name or a sampler with a sample method, got 3"),
     (lambda: strategy_weights("fmix", (2, 2), method="exact"), "no exact form of a_pq for fmix"),
     (lambda: mask_set_weights(torch.ones(2, 2)), r"masks must be a floating tensor \(S, H, W\)"),
