@@ -16,6 +16,7 @@ same initial weights; a ready nn.Module is used (and trained) as it is.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any, Callable, Union
 
@@ -51,11 +52,27 @@ def data_name(data: Any) -> str:
     return CUSTOM + type(source).__name__
 
 
+def loader_batch_size(loader: torch.utils.data.DataLoader) -> int | None:
+    """The batch size a DataLoader itself uses: its ``batch_size``, else its batch sampler's; None if neither states one."""
+    for size in (loader.batch_size, getattr(loader.batch_sampler, "batch_size", None)):
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
+            return size
+    return None
+
+
 def describe(config: TrainConfig, model: ModelSource, train_data: Any) -> TrainConfig:
-    """``config`` with ``model`` / ``data`` naming the user's objects (unchanged for built-in ones)."""
-    changes: dict[str, str] = {"model": model_name(model, config)}
+    """``config`` with ``model`` / ``data`` naming the user's objects (unchanged for built-in ones), and for a
+    DataLoader the ``batch_size`` it batches with (config.batch_size does not apply to a loader)."""
+    changes: dict[str, Any] = {"model": model_name(model, config)}
     if train_data is not None:
         changes["data"] = data_name(train_data)
+    if isinstance(train_data, torch.utils.data.DataLoader):
+        size = loader_batch_size(train_data)
+        if size is None:
+            warnings.warn(f"the training DataLoader states no batch size (its batch_sampler sets the batches): "
+                          f"the recorded batch_size {config.batch_size} was not used", stacklevel=3)
+        else:
+            changes["batch_size"] = size
     return replace(config, **changes)
 
 
@@ -87,4 +104,4 @@ def make_model(config: TrainConfig, in_shape: tuple[int, int, int], outputs: int
         return build(config.model, in_shape, outputs, activation=config.activation)
 
 
-__all__ = ["ModelSource", "data_name", "describe", "make_model", "model_name"]
+__all__ = ["ModelSource", "data_name", "describe", "loader_batch_size", "make_model", "model_name"]
