@@ -109,7 +109,8 @@ def seed_spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def spectra_by_strategy(units: list[dict[str, Any]]) -> dict[str, dict[str, np.ndarray]]:
     """Per strategy the mean spectrum over seeds, its SE, and the share relative to vanilla with its SE
-    (delta method: se(a / b) = (a / b) sqrt((se_a / a)^2 + (se_b / b)^2), seeds of a and b independent)."""
+    (delta method: se(a / b) = (a / b) sqrt((se_a / a)^2 + (se_b / b)^2), seeds of a and b independent;
+    vanilla's own band is its relative SE se_b / b, the noise of the reference)."""
     out: dict[str, dict[str, np.ndarray]] = {}
     for s, us in by_strategy(units).items():
         spectra = np.array([u["first_layer"]["spectrum"] for u in us])  # (S, bins)
@@ -117,11 +118,12 @@ def spectra_by_strategy(units: list[dict[str, Any]]) -> dict[str, dict[str, np.n
         mean, se = seed_spread(spectra)
         out[s] = {"mean": mean, "se": se, "seeds": spectra}
     base = out["none"]
-    for entry in out.values():
+    for s, entry in out.items():
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = entry["mean"] / np.where(base["mean"] > 0, base["mean"], np.nan)
+            own = 0.0 if s == "none" else entry["se"] / entry["mean"]
             entry["ratio"] = ratio
-            entry["ratio_se"] = np.abs(ratio) * np.hypot(entry["se"] / entry["mean"], base["se"] / base["mean"])
+            entry["ratio_se"] = np.abs(ratio) * np.hypot(own, base["se"] / base["mean"])
     return out
 
 

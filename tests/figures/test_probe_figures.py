@@ -43,6 +43,7 @@ def test_spectra_carry_the_standard_error_over_seeds_and_its_ratio_to_vanilla() 
     se_none = statistics.stdev(none) / math.sqrt(3)
     want = ratio * math.hypot(se / statistics.fmean(mixup), se_none / statistics.fmean(none))
     assert got["mixup"]["ratio"][2] == pytest.approx(ratio) and got["mixup"]["ratio_se"][2] == pytest.approx(want)
+    assert got["none"]["ratio"][2] == 1.0 and got["none"]["ratio_se"][2] == pytest.approx(se_none / statistics.fmean(none))
 
 
 def test_spectra_figure_draws_bands_integer_bins_into_given_axes_without_an_attack_title() -> None:
