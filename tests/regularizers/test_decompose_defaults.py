@@ -42,6 +42,16 @@ def test_train_mode_model_is_decomposed_in_eval_mode_and_its_modes_restored() ->
     assert got.as_dict() == want.as_dict()
 
 
+def test_the_package_resnet_in_train_mode_is_decomposed_and_left_in_train_mode() -> None:
+    from msda_theory import models
+
+    torch.manual_seed(0)
+    net = models.build("resnet", (1, 8, 8), 3, activation="softplus").double().train()
+    x, y = images(2, 8)
+    r = decompose(net, x, y, masks.get("hmix"), n_masks=2, generator=torch.Generator().manual_seed(0))
+    assert net.training and all(m.training for m in net.modules()) and r.config["estimator"] == "direct"
+
+
 def test_moment_form_runs_on_a_train_mode_batch_norm_model() -> None:
     x, y = images(3, 4)
     model = bn_dropout_net(4).train()
