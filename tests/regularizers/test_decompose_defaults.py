@@ -148,3 +148,17 @@ def test_the_plan_is_logged_before_the_run(caplog: pytest.LogCaptureFixture) -> 
         decompose(net, x, y, masks.get("mixup"), n_masks=2)
     text = caplog.text
     assert "decompose: estimator direct (auto) on 4 images" in text and "moment form" in text
+
+
+def test_a_long_run_is_announced_at_info(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from msda_theory.regularizers import plan
+
+    x, y = images()
+    net = nn.Sequential(nn.Flatten(), nn.Linear(36, 3)).double()
+    with caplog.at_level(logging.INFO, logger="msda_theory"):
+        decompose(net, x, y, masks.get("mixup"), n_masks=2)
+        assert "decompose: estimator" not in caplog.text  # a short run stays at DEBUG
+        monkeypatch.setattr(plan, "LONG_RUN", 0.0)
+        decompose(net, x, y, masks.get("mixup"), n_masks=2)
+    record = next(r for r in caplog.records if "decompose: estimator" in r.getMessage())
+    assert record.levelno == logging.INFO and "forward passes (~" in record.getMessage()
