@@ -27,7 +27,8 @@ from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.regularizers.piecewise import piecewise_note
 from msda_theory.weights import METHODS as WEIGHT_METHODS
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import MaskSet, strategy_weights
+from msda_theory.weights.strategy import FAST_EXACT
 from msda_theory.regularizers.stream import DEFAULT_BUDGET, AnchorStats, evaluations_per_call, streamed_terms
 
 ESTIMATORS = ("auto", "moment", "direct")
@@ -220,7 +221,7 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
     k = check_input_gradient(f, x)
     evaluations = evaluations_per_call(f, x, memory_budget, batch_size)
     work = plan.estimate(f, x, evaluations_per_image(sampler, n_masks, partners, reference.shape[0]), k)
-    chosen = plan.choose(estimator, work)
+    chosen = plan.choose(estimator, work, moment_ready=weights == "mc" or isinstance(sampler, (MaskSet, *FAST_EXACT)))
     plan.log_plan(estimator, chosen, work, int(x.shape[0]))
     with torch.no_grad():
         rows = label_rows(y, k, glm, x.dtype).to(x.device)

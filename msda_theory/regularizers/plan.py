@@ -68,11 +68,12 @@ def estimate(f: Callable[[Tensor], Tensor], x: Tensor, evaluations: int, k: int)
     return Work(direct=direct, moment=moment, forward_seconds=forward_seconds(f, x))
 
 
-def choose(requested: str, work: Work) -> str:
-    """The estimator to run: ``requested`` itself, or for 'auto' the cheaper one (direct on a tie)."""
+def choose(requested: str, work: Work, *, moment_ready: bool = True) -> str:
+    """The estimator to run: ``requested`` itself, or for 'auto' the cheaper one (direct on a tie, and
+    direct where the moment form's weights are not ready: no fast exact form and no ``weights="mc"``)."""
     if requested != "auto":
         return requested
-    return "moment" if work.moment < work.direct else "direct"
+    return "moment" if moment_ready and work.moment < work.direct else "direct"
 
 
 def log_plan(requested: str, chosen: str, work: Work, n: int) -> None:

@@ -74,6 +74,7 @@ def test_work_model_grows_with_pixels_for_the_moment_form_and_with_draws_for_the
     assert choose("auto", Work(direct=2.0, moment=1.0, forward_seconds=1e-3)) == "moment"
     assert choose("auto", Work(direct=1.0, moment=1.0, forward_seconds=1e-3)) == "direct"
     assert choose("moment", Work(direct=1.0, moment=9.0, forward_seconds=1e-3)) == "moment"
+    assert choose("auto", Work(direct=2.0, moment=1.0, forward_seconds=1e-3), moment_ready=False) == "direct"
     assert Work(direct=2.0, moment=5.0, forward_seconds=0.5).seconds("moment", 4) == 10.0
 
 
@@ -86,6 +87,9 @@ def test_auto_runs_direct_on_28x28_and_the_moment_form_on_tiny_images_with_many_
     x, y = images(2, 2)  # d = 4: 2 d HVPs are cheaper than 64 direct draws
     r = decompose(tiny, x, y, masks.get("mixup"), n_masks=64)
     assert r.config["estimator"] == "moment" and r.config["weights"] == "exact"
+    fmix = dict(n_masks=64, generator=torch.Generator().manual_seed(0))  # FMix has no exact weights:
+    assert decompose(tiny, x, y, masks.get("fmix"), **fmix).config["estimator"] == "direct"  # not unless asked
+    assert decompose(tiny, x, y, masks.get("fmix"), weights="mc", **fmix).config["estimator"] == "moment"
 
 
 def test_moment_standard_errors_are_labelled_as_covering_the_weights_only() -> None:
