@@ -217,7 +217,8 @@ def evaluate_robustness(
     Returns:
         ``{"attack", "norm", "eps", "accuracy", "ci_low", "ci_high", "correct",
         "n", "steps", "step_size", "restarts", "random_start", "bounds", "sanity"}``
-        (+ ``"correct_per_image"``); the lists run over eps. ``sanity`` is described in
+        (+ ``"correct_per_image"``); the lists run over eps, ``step_size`` among them: the step used
+        at each eps (PGD: ``step_size`` or 2.5 * eps / steps; FGSM: eps). ``sanity`` is described in
         :mod:`msda_theory.attacks.sanity`.
     """
     chosen = get_attack(attack)
@@ -241,7 +242,7 @@ def evaluate_robustness(
         "correct": correct,
         "n": n,
         "steps": steps if chosen.iterative else 1,
-        "step_size": step_size,
+        "step_size": [check_schedule(e, steps, step_size, restarts) if chosen.iterative else e for e in eps],
         "restarts": restarts if chosen.iterative else 1,
         "random_start": random_start if chosen.iterative else False,
         "bounds": list(settings.bounds),

@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default="ce", choices=("ce", "bce", "mse"), help="loss family (default ce)")
     add_strategy_arguments(parser, default="mixup")
     parser.add_argument("--weights", default="mc", choices=("exact", "mc"), help="pixel weights (default mc)")
-    parser.add_argument("--estimator", default="moment", choices=("moment", "direct"), help="default moment")
+    parser.add_argument("--estimator", default="auto", choices=("auto", "moment", "direct"),
+                        help="auto (default): the cheaper for this input, direct unless the images are tiny; "
+                             "moment: one HVP per pixel per image, its R SEs cover the weights only")
     parser.add_argument("--n-masks", type=int, default=64, help="draws per image (default 64)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", required=True, help="output JSON path")
@@ -108,4 +110,6 @@ def run(args: argparse.Namespace) -> int:
                              strategy=masks.spec_of(sampler),
                              binary_task="y < K/2" if args.loss == "bce" else None)
     write_json(args.json, payload)
+    print(result.summary())  # the terms with their SEs, what the SEs cover and the notes
+    print(f"wrote {args.json}")
     return 0

@@ -30,7 +30,7 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: TrainC
               seed: int) -> dict[str, float]:
     probe = copy.deepcopy(model).double().eval()
     r = decompose(probe, x.double(), y, config.sampler(), loss="ce", estimator="direct", n_masks=n_masks,
-                  generator=torch.Generator().manual_seed(seed))  # the same draws at every evaluation
+                  progress=False, generator=torch.Generator().manual_seed(seed))  # the same draws at every evaluation
     excess = r.l_msda - r.l_std
     return {"l_msda": r.l_msda, "l_msda_se": r.l_msda_se, "l_std": r.l_std, "r1": r.r1, "r2": r.r2, "r3": r.r3,
             "remainder": r.remainder, "remainder_se": r.remainder_se, "excess": excess,

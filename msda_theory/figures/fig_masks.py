@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from msda_theory import masks
 from msda_theory.figures.registry import FigureContext, figure, save_figure
@@ -31,18 +34,31 @@ def mask_examples(strategies: Sequence[str], lam: float, r: float, size: tuple[i
     return out
 
 
-def draw_mask_examples(out_dir: Path, *, strategies: Sequence[str] = masks.PAPER_FAMILIES, lam: float = 0.65,
-                       r: float = 0.5, seed: int = 0, downsample: int = 2) -> list[Path]:
-    """x~ = M * x1 + (1 - M) * x2 for each strategy at lam0 = lam; saves 'masks.png/pdf/json'."""
+def mask_grid(ax: Any, cols: int) -> tuple[Figure, np.ndarray]:
+    """(figure, Axes (2, cols)): a new figure, or the caller's 2 x cols grid of Axes and their figure."""
+    if ax is None:
+        fig, axes = plt.subplots(2, cols, figsize=(2.6 * cols, 4.4))
+        return fig, axes
+    grid = np.asarray(ax, dtype=object)
+    if grid.shape != (2, cols) or not all(isinstance(a, Axes) for a in grid.flat):
+        raise ValueError(f"ax must be a 2 x {cols} grid of matplotlib Axes (images above, masks below), "
+                         f"got shape {grid.shape}")
+    return grid[0, 0].figure, grid
+
+
+def plot_mask_examples(*, strategies: Sequence[str] = masks.PAPER_FAMILIES, lam: float = 0.65, r: float = 0.5,
+                       seed: int = 0, downsample: int = 2, ax: Any = None) -> tuple[Figure, dict[str, float]]:
+    """x~ = M * x1 + (1 - M) * x2 for each strategy at lam0 = lam, masks beneath; (Figure, shown ratio per strategy).
+
+    ``ax``: a 2 x (2 + len(strategies)) grid of Axes to draw into (None: a new figure)."""
     if not 0.0 < lam < 1.0:
         raise ValueError(f"lam must be in (0, 1), got {lam!r}")
     photos = sample_photos()[:, :, ::downsample, ::downsample]
     x1, x2 = photos[0], photos[1]
     examples = mask_examples(strategies, lam, r, tuple(photos.shape[-2:]), generator=torch.Generator().manual_seed(seed))
-    cols = 2 + len(examples)
-    fig, axes = plt.subplots(2, cols, figsize=(2.6 * cols, 4.4))
-    for ax in axes.ravel():
-        ax.set_xticks([]), ax.set_yticks([])
+    fig, axes = mask_grid(ax, 2 + len(examples))
+    for a in axes.ravel():
+        a.set_xticks([]), a.set_yticks([])
     axes[0, 0].imshow(x1.permute(1, 2, 0).numpy()), axes[0, 0].set_title("image 1")
     axes[0, 1].imshow(x2.permute(1, 2, 0).numpy()), axes[0, 1].set_title("image 2")
     axes[1, 0].axis("off"), axes[1, 1].axis("off")
@@ -54,7 +70,14 @@ def draw_mask_examples(out_dir: Path, *, strategies: Sequence[str] = masks.PAPER
         axes[1, k].imshow(m.numpy(), cmap="gray", vmin=0, vmax=1)
         axes[1, k].set_title("mask M (white = image 1)", fontsize=8)
     fig.suptitle(f"MSDA examples at drawn λ0 = {lam:g} (Park et al. 2022, Fig. 3 analogue)")
-    data = {name: {"lam_shown": shown} for name, (_, shown) in examples.items()}
+    return fig, {name: shown for name, (_, shown) in examples.items()}
+
+
+def draw_mask_examples(out_dir: Path, *, strategies: Sequence[str] = masks.PAPER_FAMILIES, lam: float = 0.65,
+                       r: float = 0.5, seed: int = 0, downsample: int = 2) -> list[Path]:
+    """``plot_mask_examples`` saved as 'masks.png/pdf/json' in out_dir."""
+    fig, shown = plot_mask_examples(strategies=strategies, lam=lam, r=r, seed=seed, downsample=downsample)
+    data = {name: {"lam_shown": value} for name, value in shown.items()}
     config = {"strategies": list(strategies), "lam0": lam, "r": r, "seed": seed, "downsample": downsample,
               "photos": "sklearn.datasets.load_sample_images (china.jpg, flower.jpg)"}
     return save_figure(fig, out_dir, "masks", data=data, config=config)

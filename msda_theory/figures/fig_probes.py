@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.figures.registry import FigureContext, figure, save_figure
@@ -16,10 +19,22 @@ COLORS = {"none": "black", "mixup": "tab:blue", "cutmix": "tab:orange", "hmix": 
           "fmix": "tab:purple"}
 
 
-def _title(units: list[dict[str, Any]]) -> str:
+def _title(units: list[dict[str, Any]], *, attacked: bool = False) -> str:
+    """Data, training size and seeds of the stored units; with ``attacked`` also how many test images were attacked."""
     u = units[0]
-    return (f"{u['data']}, n_train = {u['n_train']}, {len({v['seed'] for v in units})} seeds, "
-            f"n_test = {u['n_eval']} attacked")
+    text = f"{u['data']}, n_train = {u['n_train']}, {len({v['seed'] for v in units})} seeds"
+    return text + (f", n_test = {u['n_eval']} attacked" if attacked else "")
+
+
+def pair_axes(ax: Sequence[Axes] | None, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, list[Axes]]:
+    """(figure, two Axes side by side): a new figure, or the caller's two Axes and their figure."""
+    if ax is None:
+        fig, axes = plt.subplots(1, 2, figsize=figsize, **kwargs)
+        return fig, list(axes)
+    given = list(getattr(ax, "flat", ax))
+    if len(given) != 2 or not all(isinstance(a, Axes) for a in given):
+        raise ValueError(f"ax must be two matplotlib Axes (left and right panel), got {len(given)}")
+    return given[0].figure, given
 
 
 def _label(s: str) -> str:
@@ -78,30 +93,66 @@ def robust_accuracy(ctx: FigureContext) -> list[Path]:
     for ax in axes.flat:
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"Robust accuracy per strategy ({ctx.experiment_preset} preset): {_title(units)}", fontsize=9)
+    fig.suptitle(f"Robust accuracy per strategy ({ctx.experiment_preset} preset): {_title(units, attacked=True)}",
+                 fontsize=9)
     fig.tight_layout()
     return save_figure(fig, ctx.out_dir, "robust_accuracy", data=data, config={"preset": ctx.experiment_preset})
+
+
+def seed_spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean over seeds, its SE = sd / sqrt(S), sd with ddof 1; 0 for one seed) of values (S, B)."""
+    mean = values.mean(0)
+    if values.shape[0] < 2:
+        return mean, np.zeros_like(mean)
+    return mean, values.std(0, ddof=1) / np.sqrt(values.shape[0])
+
+
+def spectra_by_strategy(units: list[dict[str, Any]]) -> dict[str, dict[str, np.ndarray]]:
+    """Per strategy the mean spectrum over seeds, its SE, and the share relative to vanilla with its SE
+    (delta method: se(a / b) = (a / b) sqrt((se_a / a)^2 + (se_b / b)^2), seeds of a and b independent;
+    vanilla's own band is its relative SE se_b / b, the noise of the reference)."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for s, us in by_strategy(units).items():
+        spectra = np.array([u["first_layer"]["spectrum"] for u in us])  # (S, bins)
+        assert np.allclose(spectra.sum(1), 1, atol=1e-6), "spectra are normalized to total energy 1"
+        mean, se = seed_spread(spectra)
+        out[s] = {"mean": mean, "se": se, "seeds": spectra}
+    base = out["none"]
+    for s, entry in out.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = entry["mean"] / np.where(base["mean"] > 0, base["mean"], np.nan)
+            own = 0.0 if s == "none" else entry["se"] / entry["mean"]
+            entry["ratio"] = ratio
+            entry["ratio_se"] = np.abs(ratio) * np.hypot(own, base["se"] / base["mean"])
+    return out
+
+
+def plot_first_layer_spectra(units: list[dict[str, Any]], *, ax: Sequence[Axes] | None = None) -> Figure:
+    """Radial filter energy per strategy (mean ± SE over seeds) and its ratio to vanilla; returns the Figure."""
+    spectra = spectra_by_strategy(units)
+    fig, (left, right) = pair_axes(ax, (10, 4))
+    for s, entry in spectra.items():
+        bins = np.arange(len(entry["mean"]))
+        for panel, mean, se in ((left, entry["mean"], entry["se"]), (right, entry["ratio"], entry["ratio_se"])):
+            panel.plot(bins, mean, marker="o", color=COLORS.get(s), label=_label(s))
+            panel.fill_between(bins, mean - se, mean + se, color=COLORS.get(s), alpha=0.2, lw=0)
+    left.set(xlabel="radial frequency bin", ylabel="share of filter energy (mean ± SE over seeds)")
+    right.set(xlabel=left.get_xlabel(), ylabel="share relative to vanilla (± SE)")
+    for a in (left, right):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+        a.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    fig.suptitle(f"First-layer filter spectra ({units[0]['config_train']['model']}): {_title(units)}", fontsize=9)
+    return fig
 
 
 @figure("first_layer_spectra", "Radial spatial-frequency energy of first-layer filters per strategy (section 7)")
 def first_layer_spectra(ctx: FigureContext) -> list[Path]:
     units = ctx.results("trained-model")
-    spectra = {s: np.mean([u["first_layer"]["spectrum"] for u in us], 0) for s, us in by_strategy(units).items()}
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4))
-    none = spectra["none"]
-    for s, spec in spectra.items():
-        assert abs(spec.sum() - 1) < 1e-6, "spectra are normalized to total energy 1"
-        ax.plot(np.arange(len(spec)), spec, marker="o", color=COLORS.get(s), label=_label(s))
-        bx.plot(np.arange(len(spec)), spec / np.where(none > 0, none, np.nan), marker="o", color=COLORS.get(s),
-                label=_label(s))
-    ax.set(xlabel="radial frequency bin", ylabel="share of filter energy")
-    bx.set(xlabel=ax.get_xlabel(), ylabel="share relative to vanilla")
-    for a in (ax, bx):
-        a.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.suptitle(f"First-layer filter spectra ({units[0]['config_train']['model']}): {_title(units)}", fontsize=9)
-    return save_figure(fig, ctx.out_dir, "first_layer_spectra", data={"spectrum": spectra},
-                       config={"preset": ctx.experiment_preset})
+    fig = plot_first_layer_spectra(units)
+    data = {s: {k: v for k, v in e.items() if k != "seeds"} for s, e in spectra_by_strategy(units).items()}
+    return save_figure(fig, ctx.out_dir, "first_layer_spectra", data={"spectrum": data},
+                       config={"preset": ctx.experiment_preset, "band": "mean ± SE over seeds"})
 
 
 def _accuracy_bars(ax: Any, res: dict[str, Any], heading: str) -> dict[str, Any]:
@@ -126,21 +177,28 @@ def _accuracy_bars(ax: Any, res: dict[str, Any], heading: str) -> dict[str, Any]
     ax.set_xticklabels([f"{n}\n(predicted: {res['prediction'][n]})" for n in names], fontsize=8)
     ax.set_title(heading, fontsize=9)
     ax.set_ylim(0.4, 1.0)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(strategies))  # below: off the bars
     ax.grid(axis="y", alpha=0.3)
     return data
+
+
+def plot_task_dependence(res: dict[str, Any], mech: dict[str, Any], *,
+                         ax: Sequence[Axes] | None = None) -> tuple[Figure, dict[str, Any]]:
+    """Accuracy bars of the task experiment (left) and of the task-mechanism one (right); (Figure, plotted data)."""
+    fig, axes = pair_axes(ax, (11, 4.4), sharey=True)
+    data = {"mixing": _accuracy_bars(axes[0], res, "trained by mixing"),
+            "mechanism": _accuracy_bars(axes[1], mech, "trained on L_std + R1 + R2 (Mixup's / CutMix's a, A)")}
+    axes[0].set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
+    fig.suptitle(f"digits backgrounds {res['size']}×{res['size']}, n_train = {res['n_train']}, n_test = "
+                 f"{res['n_test']}, {len(res['seeds'])} seeds", fontsize=9)
+    return fig, data
 
 
 @figure("task_dependence", "Test accuracy per strategy on a local and a global synthetic task, trained by mixing "
                            "and by the explicit regularizer L_std + R1 + R2 (claim 11)")
 def task_dependence(ctx: FigureContext) -> list[Path]:
     res, mech = ctx.results("task")[0], ctx.results("task-mechanism")[0]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    data = {"mixing": _accuracy_bars(axes[0], res, "trained by mixing"),
-            "mechanism": _accuracy_bars(axes[1], mech, "trained on L_std + R1 + R2 (Mixup's / CutMix's a, A)")}
-    axes[0].set_ylabel("test accuracy (bars: mean, 95% t-CI; dots: seeds)")
-    fig.suptitle(f"digits backgrounds {res['size']}×{res['size']}, n_train = {res['n_train']}, n_test = "
-                 f"{res['n_test']}, {len(res['seeds'])} seeds", fontsize=9)
+    fig, data = plot_task_dependence(res, mech)
     return save_figure(fig, ctx.out_dir, "task_dependence", data=data,
                        config={"preset": ctx.experiment_preset, "size": res["size"], "n_train": res["n_train"],
                                "seeds": res["seeds"], "task_params": res["task_params"]})

@@ -20,15 +20,18 @@ from torch import Tensor
 from msda_theory.data.items import read_all
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
-from msda_theory.regularizers.derivatives import anchor_terms, as_rows
+from msda_theory.regularizers import plan
+from msda_theory.regularizers.derivatives import anchor_terms, as_rows, eval_mode
 from msda_theory.regularizers.direct import PARTNER_MODES, draw, unit_values
 from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
+from msda_theory.regularizers.piecewise import piecewise_note
 from msda_theory.weights import METHODS as WEIGHT_METHODS
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import MaskSet, strategy_weights
+from msda_theory.weights.strategy import FAST_EXACT
 from msda_theory.regularizers.stream import DEFAULT_BUDGET, AnchorStats, evaluations_per_call, streamed_terms
 
-ESTIMATORS = ("moment", "direct")
+ESTIMATORS = ("auto", "moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
 
 
@@ -48,13 +51,29 @@ class Decomposition:
     l_msda_se: float
     remainder_se: float
     config: dict[str, Any] = field(default_factory=dict)
-    per_sample: dict[str, Tensor] | None = None
+    per_sample: dict[str, Tensor] | None = field(default=None, repr=False)
+    se_covers: str = ""
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The scalar fields and the config, JSON-ready."""
-        out = {k: v for k, v in asdict(self).items() if k in FIELDS}
-        out["config"] = dict(self.config)
+        """The scalar fields, what the SEs cover, the notes and the config, JSON-ready."""
+        out: dict[str, Any] = {k: v for k, v in asdict(self).items() if k in FIELDS}
+        out.update(se_covers=self.se_covers, notes=list(self.notes), config=dict(self.config))
         return out
+
+    def summary(self) -> str:
+        """One line per term, 'name = value ± SE', then what the SEs cover and the notes."""
+        lines = [f"{name:<9} = {getattr(self, name):.6g}" + (f" ± {getattr(self, name + '_se'):.2g}"
+                                                             if name != "l_std" else " (exact)")
+                 for name in ("l_std", "r1", "r2", "r3", "l_msda", "remainder")]
+        lines.append(f"SE covers: {self.se_covers or 'not recorded'}")
+        return "\n".join(lines + [f"note: {note}" for note in self.notes])
+
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{name}={getattr(self, name):.6g}±{getattr(self, name + '_se'):.2g}"
+                          for name in ("r1", "r2", "r3", "l_msda", "remainder"))
+        return (f"Decomposition(l_std={self.l_std:.6g}, {terms}, estimator={self.config.get('estimator')!r}, "
+                f"se_covers={self.se_covers!r}, notes={self.notes!r})")
 
 
 def check_inputs(model: Any, x: Tensor, y: Tensor, sampler: Any, reference: Tensor | None) -> None:
@@ -136,21 +155,26 @@ def anchors(model: Any, x: Any, y: Tensor | None) -> tuple[Tensor, Tensor]:
 
 def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sampler: MaskSampler, *,
               loss: str = "ce",
-              weights: str = "exact", estimator: str = "moment", n_masks: int | str = 64,
+              weights: str = "exact", estimator: str = "auto", n_masks: int | str = 64,
               partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
               batch_size: int = 2048, per_sample: bool = False, memory_budget: int = DEFAULT_BUDGET,
-              progress: bool = False, generator: torch.Generator | None = None) -> Decomposition:
+              progress: bool | None = None, generator: torch.Generator | None = None) -> Decomposition:
     """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
 
     Args:
-        model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce); eval mode.
+        model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce). An ``nn.Module``
+            is evaluated in eval mode (batch norm on running statistics, no dropout) and its modes
+            are restored afterwards.
         x: anchors (n, C, H, W); y: class indices (n,) or label rows (n, K) (targets (n,) for bce).
             Or x a DataLoader / map-style Dataset of (image, class) pairs with y None: every
             sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
         loss: 'ce', 'bce' or 'mse' (section 1).
         weights: 'exact' or 'mc' ('mc': ``weight_samples`` masks; moment estimator only).
-        estimator: 'moment' (weights times moments) or 'direct' (averages over draws).
+        estimator: 'auto' (default: the cheaper of the two for this input, see ``plan.py``; direct
+            unless the images are small and the draws many), 'moment' (weights times moments: one
+            HVP per input coordinate per image; its R SEs cover the weights only) or 'direct'
+            (averages over draws: SEs over the draws).
         n_masks: draws per image for the direct terms and L_msda, or 'all' for a ``MaskSet``.
         partners: 'sample' (one partner per draw) or 'all' (every reference image per draw).
         reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
@@ -158,56 +182,91 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
         per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
         memory_budget: bytes the evaluation batch may use (default 2 GiB); the data are processed in
             chunks of anchors x draws that fit it, so peak memory grows with neither n nor n_masks.
-        progress: a tqdm bar over those chunks.
+        progress: tqdm bars over the chunks and the HVP columns (None: only on a terminal).
         generator: the source of every draw.
 
     Cost (direct estimator), per draw: one forward pass at x_i + delta (the loss), and one
     forward-over-forward jvp at x_i along delta, vmapped over the draws of a chunk, which gives
     J delta and every delta^T H_c delta together for about three forward passes' arithmetic
     and no stored activations (reverse mode would store them and cost a backward per output).
+    The estimated work of both estimators is logged (``msda_theory`` logger; INFO above 30 s).
     On Linux, a long run is faster in a process that called ``msda_theory.allocator.steady_allocator``
     (the CLI does): each chunk then reuses the previous chunk's freed buffers instead of page-faulting
     on fresh ones.
 
     Returns:
-        A ``Decomposition``; remainder = l_msda - l_std - r1 - r2 - r3.
+        A ``Decomposition``; remainder = l_msda - l_std - r1 - r2 - r3; ``se_covers`` says what its
+        SEs cover and ``notes`` what to know when reading it (R3 of a piecewise-linear model).
     """
     x, y = anchors(model, x, y)
     check_inputs(model, x, y, sampler, reference)
     check_options(sampler, estimator, weights, n_masks, partners, batch_size)
     if isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget < 1:
         raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
+    with eval_mode(model):
+        return _decompose(model, x, y, sampler, loss=loss, weights=weights, estimator=estimator,
+                          n_masks=n_masks, partners=partners, reference=reference, weight_samples=weight_samples,
+                          batch_size=batch_size, per_sample=per_sample, memory_budget=memory_budget,
+                          progress=progress, generator=generator)
+
+
+def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: MaskSampler, *, loss: str,
+               weights: str, estimator: str, n_masks: int | str, partners: str, reference: Tensor | None,
+               weight_samples: int, batch_size: int, per_sample: bool, memory_budget: int,
+               progress: bool | None, generator: torch.Generator | None) -> Decomposition:
+    """``decompose`` on checked inputs, the model already in eval mode."""
     glm = get_loss(loss)
     reference = x if reference is None else reference.to(device=x.device, dtype=x.dtype)
     f = as_rows(model, glm)
     k = check_input_gradient(f, x)
     evaluations = evaluations_per_call(f, x, memory_budget, batch_size)
+    work = plan.estimate(f, x, evaluations_per_image(sampler, n_masks, partners, reference.shape[0]), k)
+    chosen = plan.choose(estimator, work, moment_ready=weights == "mc" or isinstance(sampler, (MaskSet, *FAST_EXACT)))
+    plan.log_plan(estimator, chosen, work, int(x.shape[0]))
     with torch.no_grad():
         rows = label_rows(y, k, glm, x.dtype).to(x.device)
         exact = n_masks == "all" and partners == "all"
         stats, l_std_i = streamed_terms(f, glm, x, rows, reference, sampler, n_masks=n_masks, partners=partners,
-                                        derivatives=estimator == "direct", evaluations=evaluations,
+                                        derivatives=chosen == "direct", evaluations=evaluations,
                                         generator=generator, progress=progress)
         l_msda, l_msda_se, l_msda_i = stats["loss"].summary(exact=exact)
-        if estimator == "direct":
+        if chosen == "direct":
             terms, per = _direct_terms(stats, exact)
             remainder, remainder_se, per["remainder"] = stats["remainder"].summary(exact=exact)
         else:
             w = strategy_weights(sampler, tuple(x.shape[-2:]), method=weights, n_masks=weight_samples, generator=generator)
-            moments = data_moments(reference)
-            terms = moment_terms(f, glm, x, rows, moments, w, batch_size=min(batch_size, evaluations))
+            terms = moment_terms(f, glm, x, rows, data_moments(reference), w, batch_size=min(batch_size, evaluations),
+                                 progress=progress)
             per = {"r1": terms.pop("r1_i")}
             terms.pop("l_std_i")
             remainder = l_msda - float(l_std_i.mean()) - terms["r1"] - terms["r2"] - terms["r3"]
             remainder_se = math.sqrt(l_msda_se**2 + terms["r1_se"] ** 2 + terms["r2_se"] ** 2 + terms["r3_se"] ** 2)
     per.update(l_std=l_std_i, l_msda=l_msda_i)
-    config = {"loss": loss, "weights": weights if estimator == "moment" else None, "estimator": estimator,
-              "evaluations_per_call": evaluations,
+    config = {"loss": loss, "weights": weights if chosen == "moment" else None, "estimator": chosen,
+              "estimator_requested": estimator, "evaluations_per_call": evaluations,
               "n_masks": n_masks, "partners": partners, "n": int(x.shape[0]), "m": int(reference.shape[0]),
               "sampler": str(sampler) if n_masks != "all" else f"MaskSet({sampler.masks.shape[0]} masks)"}
+    notes = tuple(note for note in (piecewise_note(model),) if note)
     return Decomposition(l_std=float(l_std_i.mean()), l_msda=l_msda, l_msda_se=l_msda_se, remainder=remainder,
                          remainder_se=remainder_se, config=config, per_sample=per if per_sample else None,
+                         se_covers=se_covers(chosen, weights, exact), notes=notes,
                          **{k: float(v) for k, v in terms.items()})
+
+
+def evaluations_per_image(sampler: Any, n_masks: int | str, partners: str, m: int) -> int:
+    """U: the images evaluated per anchor (draws, times 2 orientations when enumerated, times m partners for 'all')."""
+    units = sampler.masks.shape[0] * 2 if n_masks == "all" else int(n_masks)
+    return units * (m if partners == "all" else 1)
+
+
+def se_covers(estimator: str, weights: str, exact: bool) -> str:
+    """What the standard errors of a decomposition by ``estimator`` cover, in words."""
+    if estimator == "direct":
+        return "none: every expectation is an exact sum" if exact else \
+            "the draws of mask and partner (the anchors are fixed)"
+    pixel = "0: exact weights" if weights == "exact" else "the Monte Carlo error of the pixel weights"
+    draws = "" if exact else "; l_msda_se and remainder_se also cover the draws of mask and partner"
+    return f"weights only: r1_se, r2_se, r3_se are {pixel} (data moments and derivatives are exact sums){draws}"
 
 
 def _direct_terms(stats: dict[str, AnchorStats], exact: bool) -> tuple[dict[str, float], dict[str, Tensor]]:

@@ -14,15 +14,33 @@ loop over samples in Python:
 """
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.func import grad, jvp, vjp, vmap
 
 from msda_theory.regularizers.losses import GLMLoss, output_rows
 
 Model = Callable[[Tensor], Tensor]
+
+
+@contextmanager
+def eval_mode(model: Any) -> Iterator[Any]:
+    """``model`` in eval mode inside the block (batch norm on its running statistics, no dropout), its own
+    mode restored afterwards; a plain callable passes through. Train mode would mix the images of a batch
+    (batch statistics) or draw randomness inside a vmap, which ``torch.func`` refuses."""
+    if not isinstance(model, nn.Module):
+        yield model
+        return
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, training in modes:
+            m.training = training
 
 
 def as_rows(model: Model, loss: GLMLoss) -> Callable[[Tensor], Tensor]:

@@ -23,6 +23,7 @@ from typing import Callable
 
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from msda_theory.regularizers.data_moments import DataMoments
 from msda_theory.regularizers.derivatives import anchor_terms, hessian_vector_products, jacobians
@@ -74,11 +75,15 @@ def gauss_newton_matrix(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor,
 
 
 def hessian_matrix(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, moments: DataMoments,
-                   batch_size: int) -> Tensor:
-    """G3 (HW, HW) of the docstring above: R3 = <A, G3>, from d batched HVPs per image."""
+                   batch_size: int, progress: bool | None = False) -> Tensor:
+    """G3 (HW, HW) of the docstring above: R3 = <A, G3>, from 2d batched HVPs per image.
+
+    ``progress``: a tqdm bar over the images (None: only on a terminal)."""
     n, c, h, w = x.shape
     d, hw = c * h * w, h * w
     g3 = torch.zeros(hw, hw, dtype=x.dtype, device=x.device)
+    bar = tqdm(total=n, unit="img", desc="decompose (moment form: HVPs)", leave=False,
+               disable=None if progress is None else not progress)
     for part in _chunks(n, max(1, batch_size // 2)):
         xb = x[part]
         z = f(xb)
@@ -95,16 +100,19 @@ def hessian_matrix(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
             h_scaled = (hv[1] * u).sum(1).T  # (d, k): columns of sum_i diag(u_i) Hphi_i diag(u_i)
             block = moments.cov[:, idx] * h_plain + h_scaled  # (d, k)
             g3[:, cols] += channel_pair_sum(block, c)
+        bar.update(xb.shape[0])
+    bar.close()
     return g3 / (2 * n)
 
 
 def moment_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, moments: DataMoments,
-                 weights: PairWeights, *, batch_size: int) -> dict[str, object]:
-    """R1, R2, R3 with their SEs (zero for exact weights), l_std and per-image l_std, R1."""
+                 weights: PairWeights, *, batch_size: int, progress: bool | None = False) -> dict[str, object]:
+    """R1, R2, R3 with their SEs (zero for exact weights; they cover the weights only), l_std and per-image
+    l_std, R1. ``progress``: a bar over the images of the HVP stage, the costly one."""
     v, v_i, l_std = first_order_vector(f, loss, x, y, moments, batch_size)
     r1, r1_se = weights.contract(v)
     zero = torch.zeros_like(v)
     r2, r2_se = weights.contract(zero, gauss_newton_matrix(f, loss, x, moments, batch_size))
-    r3, r3_se = weights.contract(zero, hessian_matrix(f, loss, x, y, moments, batch_size))
+    r3, r3_se = weights.contract(zero, hessian_matrix(f, loss, x, y, moments, batch_size, progress))
     return {"r1": r1, "r1_se": r1_se, "r2": r2, "r2_se": r2_se, "r3": r3, "r3_se": r3_se,
             "l_std_i": l_std, "r1_i": v_i @ weights.a_p.reshape(-1).to(v_i.dtype)}

@@ -78,17 +78,18 @@ class AnchorStats:
 def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, reference: Tensor,
                    sampler: Any, *, n_masks: int | str, partners: str, derivatives: bool, evaluations: int,
                    generator: torch.Generator | None,
-                   progress: bool = False) -> tuple[dict[str, AnchorStats], Tensor]:
+                   progress: bool | None = False) -> tuple[dict[str, AnchorStats], Tensor]:
     """Per-anchor statistics of the unit values ('loss' and, with ``derivatives``, 'first', 'second_gn',
     'second_h', 'remainder' = loss - l_std - first - second_gn - second_h), and l_std per anchor (n,).
-    ``progress``: a tqdm bar over the chunks of anchors."""
+    ``progress``: a tqdm bar over the anchors, advanced chunk by chunk (None: only on a terminal)."""
     units = sampler.masks.shape[0] if n_masks == "all" else n_masks
     per_anchor = units * (2 if n_masks == "all" else 1) * (reference.shape[0] if partners == "all" else 1)
     chunk = max(1, evaluations // per_anchor)
     parts: dict[str, list[tuple[Tensor, Tensor]]] = {}
     l_std = []
-    for start in tqdm(range(0, x.shape[0], chunk), desc="decompose (anchor chunks)", disable=not progress,
-                      leave=False):
+    bar = tqdm(total=x.shape[0], unit="img", desc="decompose (draws)" if derivatives else "decompose (L_msda draws)",
+               leave=False, disable=None if progress is None else not progress)
+    for start in range(0, x.shape[0], chunk):
         # A copy, not a view: forward-mode AD gives a tangent the primal's layout, and a view's
         # storage offset into a large data set made each tangent allocate up to that offset (7 GB seen).
         xs, ys = x[start:start + chunk].clone(), y[start:start + chunk]
@@ -103,5 +104,7 @@ def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
             values["remainder"] = values["loss"] - l_std[-1] - values["first"] - values["second_gn"] - values["second_h"]
         for key, v in values.items():  # (U, B) -> per-anchor mean and variance, then dropped
             parts.setdefault(key, []).append((v.mean(0), v.var(0) if v.shape[0] > 1 else torch.zeros_like(v[0])))
+        bar.update(xs.shape[0])
+    bar.close()
     stats = {k: AnchorStats(torch.cat([m for m, _ in p]), torch.cat([s for _, s in p]), units) for k, p in parts.items()}
     return stats, torch.cat(l_std)

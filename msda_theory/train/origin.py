@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Union
@@ -77,11 +78,27 @@ def data_name(data: Any) -> str:
     return CUSTOM + type(source).__name__
 
 
+def loader_batch_size(loader: torch.utils.data.DataLoader) -> int | None:
+    """The batch size a DataLoader itself uses: its ``batch_size``, else its batch sampler's; None if neither states one."""
+    for size in (loader.batch_size, getattr(loader.batch_sampler, "batch_size", None)):
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 1:
+            return size
+    return None
+
+
 def describe(config: TrainConfig, model: ModelSource, train_data: Any) -> TrainConfig:
-    """``config`` with ``model`` / ``data`` naming the user's objects (unchanged for built-in ones)."""
-    changes: dict[str, str] = {"model": model_name(model, config)}
+    """``config`` with ``model`` / ``data`` naming the user's objects (unchanged for built-in ones), and for a
+    DataLoader the ``batch_size`` it batches with (config.batch_size does not apply to a loader)."""
+    changes: dict[str, Any] = {"model": model_name(model, config)}
     if train_data is not None:
         changes["data"] = data_name(train_data)
+    if isinstance(train_data, torch.utils.data.DataLoader):
+        size = loader_batch_size(train_data)
+        if size is None:
+            warnings.warn(f"the training DataLoader states no batch size (its batch_sampler sets the batches): "
+                          f"the recorded batch_size {config.batch_size} was not used", stacklevel=3)
+        else:
+            changes["batch_size"] = size
     return replace(config, **changes)
 
 
@@ -221,5 +238,5 @@ def load_checkpoint(path: str | os.PathLike, *, model: nn.Module | None = None) 
 
 __all__ = [
     "ModelSource", "UserModelNeeded", "build_within_cap", "data_name", "describe", "factory_spec", "load_checkpoint",
-    "make_model", "model_from_state", "model_name", "read_weights", "user_model",
+    "loader_batch_size", "make_model", "model_from_state", "model_name", "read_weights", "user_model",
 ]

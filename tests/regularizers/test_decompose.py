@@ -79,8 +79,8 @@ def test_moment_equals_direct_within_standard_errors(loss: str, family: str) -> 
     x, y = data(3)
     model, target = (smooth_net(), y) if loss == "ce" else (smooth_net(1), (y == 0).double())
     sampler = masks.get(family)
-    mom = decompose(model, x, target, sampler, loss=loss, weights="mc", weight_samples=2000, n_masks=2,
-                    generator=torch.Generator().manual_seed(5))
+    mom = decompose(model, x, target, sampler, loss=loss, estimator="moment", weights="mc", weight_samples=2000,
+                    n_masks=2, generator=torch.Generator().manual_seed(5))
     dir_ = decompose(model, x, target, sampler, loss=loss, estimator="direct", n_masks=200,
                      generator=torch.Generator().manual_seed(6))
     for term in ("r1", "r2", "r3"):
