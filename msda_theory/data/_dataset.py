@@ -48,9 +48,14 @@ def check_num_classes(num_classes: int, source: str) -> int:
     return num_classes
 
 
-def check_image_memory(count: int, source: str) -> None:
-    """Refuse images whose float32 copy (``count`` values) would exceed the allocation cap."""
-    check_allocation(4 * count, f"{source} ({count:,} pixel values as float32)")
+def check_image_memory(count: int, source: str, *, itemsize: int = 1) -> None:
+    """Refuse ``count`` pixel values whose stored bytes (``itemsize`` each) and float32 copy together exceed the cap."""
+    check_allocation((itemsize + 4) * count, f"{source} ({count:,} pixel values: the stored array and its float32 copy)")
+
+
+def check_label_memory(count: int, source: str, *, itemsize: int = 1) -> None:
+    """Refuse ``count`` labels whose stored bytes (``itemsize`` each) and int64 copy together exceed the cap."""
+    check_allocation((itemsize + 8) * count, f"{source} ({count:,} labels: the stored array and its int64 copy)")
 
 
 def check_labels(labels: np.ndarray, num_classes: int, source: str) -> np.ndarray:

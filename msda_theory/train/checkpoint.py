@@ -30,7 +30,8 @@ import torch
 from torch import nn
 
 from msda_theory.io import (
-    AllocationError, check_allocation, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+    AllocationError, check_allocation, open_regular, save_torch_atomic as save_atomic, sha256_file, write_json_atomic,
+    write_text_atomic,
 )
 from msda_theory.models import build
 from msda_theory.train.config import CUSTOM, FACTORY, TrainConfig
@@ -102,10 +103,11 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def read_metrics(run_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """The parsed ``metrics.json`` of a run folder, or None if it is absent or unreadable."""
+    """The parsed ``metrics.json`` of a run folder, or None if it is absent, unreadable or no regular file (a FIFO)."""
     file = Path(run_dir) / METRICS
     try:
-        return json.loads(file.read_text())
+        with open_regular(file) as handle:  # opening a FIFO would block forever
+            return json.loads(handle.read())
     except (OSError, ValueError):
         return None
 
