@@ -50,7 +50,8 @@ def test_check_model_output_counts_inputs_like_numpy(output: np.ndarray, start: 
         return
     kinds = [k for k, f in (("NaN", np.isnan), ("inf", np.isinf)) if f(output).any()]
     offset = start or 0
-    inputs = f"{len(output)} inputs" if start is None else f"the {len(output)} inputs x[{offset}:{offset + len(output)}]"
+    span = f"x[{offset}:{offset + len(output)}]"
+    inputs = f"{len(output)} inputs" if start is None else f"the {len(output)} inputs {span}"
     message = (f"the model's output holds {' and '.join(kinds)} for {rows.sum()} of {inputs} "
                f"(first: x[{offset + int(np.argmax(rows))}])")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):

@@ -206,7 +206,8 @@ def evaluate_robustness(
 
     Args:
         model: maps x (B, ...) to logits (B, K), (B,) or (B, 1); its device is used.
-        x: inputs (N, ...) within ``bounds`` with labels ``y`` (N,) int64; or a DataLoader (or any
+        x: inputs (N, ...), finite and within ``bounds`` (NaN or inf, in x or in the model's clean output,
+            is refused naming the first index), with labels ``y`` (N,) int64; or a DataLoader (or any
             iterable of (x, y) batches) or a map-style Dataset of (x, y), with ``y=None``.
         eps_list: radii, each >= 0; eps = 0 is the clean accuracy.
         attack: a name in ``ATTACKS`` (``"fgsm"`` or ``"pgd"``); ``steps``, ``step_size``,

@@ -50,7 +50,8 @@ def check_num_classes(num_classes: int, source: str) -> int:
 
 def check_image_memory(count: int, source: str, *, itemsize: int = 1) -> None:
     """Refuse ``count`` pixel values whose stored bytes (``itemsize`` each) and float32 copy together exceed the cap."""
-    check_allocation((itemsize + 4) * count, f"{source} ({count:,} pixel values: the stored array and its float32 copy)")
+    what = f"{source} ({count:,} pixel values: the stored array and its float32 copy)"
+    check_allocation((itemsize + 4) * count, what)
 
 
 def check_label_memory(count: int, source: str, *, itemsize: int = 1) -> None:

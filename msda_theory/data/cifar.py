@@ -57,7 +57,7 @@ _URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 MAX_ARCHIVE_ENTRIES = 64
 """The most tar entries read while looking for the CIFAR files (the real archives hold at most 10)."""
 MAX_ARCHIVE_BYTES = 2**30
-"""The most entry data (bytes) decompressed while looking for the CIFAR files (the real archives hold about 0.17 GiB)."""
+"""The most entry data (bytes) decompressed looking for the CIFAR files (the real archives hold about 0.17 GiB)."""
 
 
 def _how_to_get(layout: CifarLayout) -> str:

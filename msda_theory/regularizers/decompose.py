@@ -164,7 +164,9 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
 
     Args:
         model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce); eval mode.
-        x: anchors (n, C, H, W); y: class indices (n,) or label rows (n, K) (targets (n,) for bce).
+        x: anchors (n, C, H, W), of the model's dtype; y: class indices (n,) or label rows (n, K) (targets
+            (n,) for bce). NaN or inf in x, y or ``reference``, or in the model's output on x, is refused
+            (ValueError naming how many values or inputs and the first).
             Or x a DataLoader / map-style Dataset of (image, class) pairs with y None: every
             sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
