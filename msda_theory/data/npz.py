@@ -85,24 +85,32 @@ def _read_arrays(path: Path, split: str) -> tuple[dict[str, np.ndarray], list[st
             raise ValueError(f"cannot read npz file {path}: {' '.join(str(exc).split())}") from None
 
 
-def _images(x: np.ndarray, source: str) -> torch.Tensor:
-    """Return ``x`` as float32 (N, C, H, W) in [0, 1]: uint8 / 255, float as is."""
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{source} must have shape (N, H, W) or (N, C, H, W), got {x.shape}")
-    if x.ndim == 3:
-        x = x[:, None]  # (N, H, W) -> (N, 1, H, W)
-    if x.dtype == np.uint8:
-        return unit_float(x)
-    if x.dtype.kind != "f":
-        raise ValueError(f"{source} must be uint8 or float, got {x.dtype}")
+def _check_float_pixels(x: np.ndarray, source: str) -> None:
+    """Refuse float pixels that are NaN or inf (naming how many and the first index) or outside [0, 1]."""
     if x.size and not np.isfinite(x).all():
-        raise ValueError(f"{source} holds non-finite values")
+        bad = ~np.isfinite(x)
+        first = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
+        count = int(bad.sum())
+        raise ValueError(f"{source} holds {count} non-finite value{'s' if count != 1 else ''} (NaN or inf); "
+                         f"first at index {first}")
     if x.size and (x.min() < 0 or x.max() > 1):
         raise ValueError(
             f"{source} has values outside [0, 1] (min {x.min():g}, max {x.max():g}); "
             "rescale it or store uint8"
         )
-    return torch.from_numpy(x.astype(np.float32))
+
+
+def _images(x: np.ndarray, source: str) -> torch.Tensor:
+    """Return ``x`` as float32 (N, C, H, W) in [0, 1]: uint8 / 255, float as is."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{source} must have shape (N, H, W) or (N, C, H, W), got {x.shape}")
+    if x.dtype != np.uint8 and x.dtype.kind != "f":
+        raise ValueError(f"{source} must be uint8 or float, got {x.dtype}")
+    if x.dtype.kind == "f":
+        _check_float_pixels(x, source)  # indices in the stored shape
+    if x.ndim == 3:
+        x = x[:, None]  # (N, H, W) -> (N, 1, H, W)
+    return unit_float(x) if x.dtype == np.uint8 else torch.from_numpy(x.astype(np.float32))
 
 
 def _count_classes(arrays: dict[str, np.ndarray], path: Path) -> int:
