@@ -48,15 +48,14 @@ def check_num_classes(num_classes: int, source: str) -> int:
     return num_classes
 
 
-def check_image_memory(count: int, source: str, *, itemsize: int = 1) -> None:
-    """Refuse ``count`` pixel values whose stored bytes (``itemsize`` each) and float32 copy together exceed the cap."""
-    what = f"{source} ({count:,} pixel values: the stored array and its float32 copy)"
-    check_allocation((itemsize + 4) * count, what)
+def check_image_memory(count: int, source: str) -> None:
+    """Refuse ``count`` uint8 pixel values whose bytes and float32 copy together (5 bytes each) exceed the cap."""
+    check_allocation(5 * count, f"{source} ({count:,} pixel values: the stored array and its float32 copy)")
 
 
-def check_label_memory(count: int, source: str, *, itemsize: int = 1) -> None:
-    """Refuse ``count`` labels whose stored bytes (``itemsize`` each) and int64 copy together exceed the cap."""
-    check_allocation((itemsize + 8) * count, f"{source} ({count:,} labels: the stored array and its int64 copy)")
+def check_label_memory(count: int, source: str) -> None:
+    """Refuse ``count`` uint8 labels whose bytes and int64 copy together (9 bytes each) exceed the cap."""
+    check_allocation(9 * count, f"{source} ({count:,} labels: the stored array and its int64 copy)")
 
 
 def check_labels(labels: np.ndarray, num_classes: int, source: str) -> np.ndarray:

@@ -71,7 +71,7 @@ def _read_payload(stream: BinaryIO, size: int) -> bytearray:
 
 
 def _count_rest(stream: BinaryIO) -> int:
-    """The bytes left in ``stream``, counted up to ``_CHUNK`` (past it, ``_CHUNK`` + 1: 'at least')."""
+    """The bytes left in ``stream``, counted up to ``_CHUNK`` (``_CHUNK`` + 1 means 'more than ``_CHUNK``')."""
     return len(stream.read(_CHUNK + 1))
 
 
@@ -79,8 +79,8 @@ def read_idx_stream(stream: BinaryIO, magic: int, source: str) -> np.ndarray:
     """Read one unsigned-byte IDX file from ``stream``: the header, then exactly the payload it claims.
 
     The memory the header dims imply (the bytes and their float32 copy for images, their int64
-    copy for labels) is checked against the cap before the payload is read, and at most
-    ``_CHUNK`` bytes past the payload are read, so a gzip bomb is refused after its header.
+    copy for labels) is checked against the cap before the payload is read, and no more than
+    ``_CHUNK`` + 1 bytes past the payload are read, so a gzip bomb is refused soon after its header.
 
     Returns:
         (N, H, W) for images, (N,) for labels, uint8.
@@ -94,7 +94,7 @@ def read_idx_stream(stream: BinaryIO, magic: int, source: str) -> np.ndarray:
         raise ValueError(f"truncated payload in {source}: header dims {dims} need {size} bytes, found {len(payload)}")
     extra = _count_rest(stream)
     if extra:
-        count = f"at least {_CHUNK:,}" if extra > _CHUNK else str(extra)
+        count = f"more than {_CHUNK:,}" if extra > _CHUNK else str(extra)
         raise ValueError(f"{count} trailing bytes in {source} after the {size} its header dims {dims} need")
     return np.frombuffer(payload, np.uint8).reshape(dims)
 
