@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Literal
 
@@ -54,6 +55,35 @@ def check_allocation(nbytes: float, what: str, *, cap: int | None = None) -> Non
     if nbytes > cap:
         raise AllocationError(f"{what} would need about {gib(nbytes)} of memory, over the cap of {gib(cap)} "
                               "(msda_theory.io.MAX_ALLOC_BYTES)")
+
+
+_SPECIAL = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_special(path: str | os.PathLike, mode: int) -> None:
+    """Raise ValueError unless ``mode`` (an ``st_mode``) is a regular file's, naming what ``path`` is instead."""
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+        raise ValueError(f"{path} is {kind}, not a regular file; refusing to read it")
+
+
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """Open ``path`` for binary reading if it is a regular file; ValueError for a FIFO, device, socket or folder.
+
+    Opening a FIFO for reading blocks until a writer appears and a device may never end, so the
+    file is stat-ed before it is opened, then opened non-blocking and fstat-ed again (the name
+    could be swapped in between). FileNotFoundError when it does not exist.
+    """
+    _refuse_special(path, os.stat(path).st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        _refuse_special(path, os.fstat(fd).st_mode)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def check_output_path(path: str | os.PathLike, *, flag: str, folder: bool = False) -> Path:

@@ -5,7 +5,8 @@
 (docs/theory.md section 9, claim 9: MSDA-trained models against vanilla under FGSM
 and PGD at small eps). ``check_evaluation`` validates; ``count_under_attack``
 runs the attack from the registry (``attacks.registry.ATTACKS``). Per batch:
-one clean forward (accuracy at eps = 0 and the logits check), then per eps > 0
+one clean forward (accuracy at eps = 0, the logits check, and NaN or inf in the
+inputs or the clean outputs refused with the cause named), then per eps > 0
 the attack and one forward on its output; with an iterative attack (PGD) also
 FGSM and one forward, for the PGD >= FGSM check.
 
@@ -31,6 +32,7 @@ from msda_theory.attacks.loss import attack_mode, check_labels
 from msda_theory.attacks.pgd import check_schedule
 from msda_theory.attacks.registry import Attack, AttackSettings, get_attack
 from msda_theory.attacks.sanity import SanityTally
+from msda_theory.finite import check_finite, check_model_output
 from msda_theory.models import predict
 
 
@@ -148,9 +150,11 @@ def count_under_attack(model: nn.Module, data: Iterable[Any], eps: list[float], 
         for xb, yb in data:
             device = model_device(model, xb.device)
             xb, yb = xb.to(device), yb.to(device)
+            start = None if n == 0 and total == len(xb) else n  # None: the batch is all the data
+            check_finite(xb, "x", start=start)
             threat.check_inputs(xb, yb, settings.bounds)
             with torch.no_grad():
-                logits = model(xb)
+                logits = check_model_output(model(xb), start=start)
             check_labels(logits, yb)
             tally.add_clean(logits)
             clean = predict(logits) == yb
@@ -202,7 +206,8 @@ def evaluate_robustness(
 
     Args:
         model: maps x (B, ...) to logits (B, K), (B,) or (B, 1); its device is used.
-        x: inputs (N, ...) within ``bounds`` with labels ``y`` (N,) int64; or a DataLoader (or any
+        x: inputs (N, ...), finite and within ``bounds`` (NaN or inf, in x or in the model's clean output,
+            is refused naming the first index), with labels ``y`` (N,) int64; or a DataLoader (or any
             iterable of (x, y) batches) or a map-style Dataset of (x, y), with ``y=None``.
         eps_list: radii, each >= 0; eps = 0 is the clean accuracy.
         attack: a name in ``ATTACKS`` (``"fgsm"`` or ``"pgd"``); ``steps``, ``step_size``,

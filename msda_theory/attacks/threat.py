@@ -13,6 +13,8 @@ import math
 
 import torch
 
+from msda_theory.finite import check_finite
+
 NORMS = ("linf", "l2")
 
 # Smallest gradient norm we divide by; a zero gradient gives a zero L2 step.
@@ -45,7 +47,7 @@ def check_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
 
 
 def check_inputs(x: torch.Tensor, y: torch.Tensor, bounds: tuple[float, float]) -> None:
-    """Check x (B, ...) floating, y (B,) integer, and lo <= x <= hi."""
+    """Check x (B, ...) floating and finite, y (B,) integer, and lo <= x <= hi."""
     if not x.is_floating_point():
         raise ValueError(f"x must be a floating tensor, got dtype {x.dtype}")
     if x.dim() < 2:
@@ -54,6 +56,7 @@ def check_inputs(x: torch.Tensor, y: torch.Tensor, bounds: tuple[float, float]) 
         raise ValueError(f"y must have shape ({x.shape[0]},), got {tuple(y.shape)}")
     if y.is_floating_point() or y.is_complex():
         raise ValueError(f"y must hold integer labels, got dtype {y.dtype}")
+    check_finite(x, "x")  # before the bounds: a NaN pixel is not an out-of-bounds one
     lo, hi = bounds
     if x.numel() and (x.min() < lo or x.max() > hi):
         raise ValueError(

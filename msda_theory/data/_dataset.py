@@ -49,8 +49,13 @@ def check_num_classes(num_classes: int, source: str) -> int:
 
 
 def check_image_memory(count: int, source: str) -> None:
-    """Refuse images whose float32 copy (``count`` values) would exceed the allocation cap."""
-    check_allocation(4 * count, f"{source} ({count:,} pixel values as float32)")
+    """Refuse ``count`` uint8 pixel values whose bytes and float32 copy together (5 bytes each) exceed the cap."""
+    check_allocation(5 * count, f"{source} ({count:,} pixel values: the stored array and its float32 copy)")
+
+
+def check_label_memory(count: int, source: str) -> None:
+    """Refuse ``count`` uint8 labels whose bytes and int64 copy together (9 bytes each) exceed the cap."""
+    check_allocation(9 * count, f"{source} ({count:,} labels: the stored array and its int64 copy)")
 
 
 def check_labels(labels: np.ndarray, num_classes: int, source: str) -> np.ndarray:

@@ -5,6 +5,9 @@ the R, G and B planes of 32x32 images, and a label list (``labels`` for
 CIFAR-10, ``fine_labels`` for CIFAR-100). Keys are bytes in the official
 files (pickled by Python 2); str keys are accepted too. Pickles are read with
 :func:`safe_unpickle`, so a file cannot run code. Nothing is cached on disk.
+Only regular files are opened (a FIFO or device is refused); an archive is read
+in one pass that stops once the wanted members are read, and refuses to go past
+``MAX_ARCHIVE_ENTRIES`` entries or ``MAX_ARCHIVE_BYTES`` of entry data.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from msda_theory.io import check_allocation
+from msda_theory.io import check_allocation, gib, open_regular
 
 from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
 from .safe_pickle import safe_unpickle
@@ -51,6 +54,11 @@ CIFAR100 = CifarLayout(
 )
 _URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
 
+MAX_ARCHIVE_ENTRIES = 64
+"""The most tar entries read while looking for the CIFAR files (the real archives hold at most 10)."""
+MAX_ARCHIVE_BYTES = 2**30
+"""The most entry data (bytes) decompressed looking for the CIFAR files (the real archives hold about 0.17 GiB)."""
+
 
 def _how_to_get(layout: CifarLayout) -> str:
     """The one-line hint on where to get a CIFAR archive."""
@@ -58,6 +66,11 @@ def _how_to_get(layout: CifarLayout) -> str:
         f"download {layout.archive} (python version) from {_URL} "
         "and pass root=DIR holding it or its extracted folder"
     )
+
+
+def _present(path: Path) -> bool:
+    """Whether ``path`` exists and is no folder (a FIFO or device counts, and is refused when opened)."""
+    return path.exists() and not path.is_dir()
 
 
 def locate_cifar(layout: CifarLayout, root: str | os.PathLike | None) -> Path:
@@ -69,39 +82,66 @@ def locate_cifar(layout: CifarLayout, root: str | os.PathLike | None) -> Path:
     if root is None:
         raise FileNotFoundError(f"{layout.title} has no default location; {_how_to_get(layout)}")
     root = Path(root)
-    if root.is_file():
+    if _present(root):
         return root
-    if (root / layout.archive).is_file():
+    if _present(root / layout.archive):
         return root / layout.archive
     for folder in (root / layout.folder, root):
-        if (folder / layout.train[0]).is_file() or (folder / layout.test[0]).is_file():
+        if _present(folder / layout.train[0]) or _present(folder / layout.test[0]):
             return folder
     tried = ", ".join(map(str, (root / layout.archive, root / layout.folder, root / layout.train[0])))
     raise FileNotFoundError(f"{layout.title} not found (tried: {tried}); {_how_to_get(layout)}")
 
 
+def _check_entry(path: Path, index: int, passed: int) -> None:
+    """Refuse to read past entry ``index`` of an archive, or past ``passed`` bytes of entries, beyond the caps."""
+    if index >= MAX_ARCHIVE_ENTRIES:
+        raise ValueError(f"{path} holds more than {MAX_ARCHIVE_ENTRIES} entries before the CIFAR files "
+                         "(the real archives hold at most 10); refusing to read further")
+    if passed > MAX_ARCHIVE_BYTES:
+        raise ValueError(f"{path} holds more than {gib(MAX_ARCHIVE_BYTES)} of entries before the CIFAR files "
+                         "(the real archives hold about 0.17 GiB); refusing to decompress further")
+
+
 def _read_archive(path: Path, members: list[str]) -> dict[str, bytes]:
-    """Return the bytes of the wanted ``members`` of a tar archive, reading it in one pass."""
-    wanted, found = set(members), dict[str, bytes]()
-    try:
-        with tarfile.open(path, "r|*") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                if member.isfile() and name in wanted:
-                    check_allocation(member.size, f"member {name} of {path}")
-                    found[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"corrupt archive {path}: {' '.join(str(exc).split())}") from None
+    """Return the bytes of the wanted ``members`` of a tar archive, in one pass that stops once all are read.
+
+    Entry headers are checked before their data are read or skipped: at most ``MAX_ARCHIVE_ENTRIES``
+    entries and ``MAX_ARCHIVE_BYTES`` of entry data, and each wanted member, with the arrays
+    unpickled from it, under the allocation cap.
+    """
+    wanted, found, passed = set(members), dict[str, bytes](), 0
+    with open_regular(path) as handle:
+        try:
+            with tarfile.open(fileobj=handle, mode="r|*") as tar:
+                for index, member in enumerate(tar):
+                    passed += member.size
+                    _check_entry(path, index, passed)
+                    name = member.name.removeprefix("./")
+                    if member.isfile() and name in wanted:
+                        check_allocation(2 * member.size, f"member {name} of {path} and the arrays unpickled from it")
+                        found[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
+                        if len(found) == len(wanted):
+                            break
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"corrupt archive {path}: {' '.join(str(exc).split())}") from None
     return found
+
+
+def _read_batch_file(path: Path) -> bytes:
+    """The bytes of one batch file (a regular file only), after checking that it and its arrays fit the cap."""
+    with open_regular(path) as handle:
+        check_allocation(2 * os.fstat(handle.fileno()).st_size, f"{path} and the arrays unpickled from it")
+        return handle.read()
 
 
 def _read_files(source: Path, layout: CifarLayout, names: list[str]) -> dict[str, tuple[str, bytes]]:
     """Map each file name to (name for messages, bytes), from an archive or a folder."""
-    if source.is_file():
+    if not source.is_dir():
         members = {name: f"{layout.folder}/{name}" for name in names}
         blobs = _read_archive(source, list(members.values()))
         return {n: (f"{source}:{m}", blobs[m]) for n, m in members.items() if m in blobs}
-    return {n: (str(source / n), (source / n).read_bytes()) for n in names if (source / n).is_file()}
+    return {n: (str(source / n), _read_batch_file(source / n)) for n in names if _present(source / n)}
 
 
 def _entry(batch: Any, key: str, source: str) -> Any:

@@ -3,27 +3,34 @@
 An unsigned-byte IDX file is a big-endian int32 magic number ``0x0800 + ndim``
 (2051 for (N, H, W) images, 2049 for (N,) labels), ``ndim`` big-endian uint32
 dimensions, then ``prod(dims)`` bytes in C order. Files may be gzip-compressed
-(``.gz``) or raw. Nothing is cached on disk. Decompression stops at the
-allocation cap (``msda_theory.io.MAX_ALLOC_BYTES``), and the float32 copy the
-header dims imply is checked against it before anything is converted.
+(``.gz``) or raw. Nothing is cached on disk. The header is read first and the
+memory its dims imply (the bytes plus their float32 copy for images, plus their
+int64 copy for labels) is checked against the allocation cap
+(``msda_theory.io.MAX_ALLOC_BYTES``) before the payload is read or decompressed;
+decompression streams and stops just past the payload the header claims.
 """
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
 
-from msda_theory.io import check_allocation
+from msda_theory.io import open_regular
 
-from ._dataset import Dataset, check_counts, check_image_memory, check_labels, check_split, unit_float
+from ._dataset import (
+    Dataset, check_counts, check_image_memory, check_label_memory, check_labels, check_split, unit_float,
+)
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 _KIND = {IMAGES_MAGIC: "IDX images", LABELS_MAGIC: "IDX labels"}
+_CHUNK = 1 << 20  # bytes read at a time, and the most read past a payload
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where the Debian package ``dataset-fashion-mnist`` installs the IDX files."""
@@ -42,60 +49,75 @@ _HOW_TO_GET = (
 )
 
 
-def read_file_bytes(path: Path) -> bytes | bytearray:
-    """Return the bytes of ``path``, gunzipped when its name ends in ``.gz``."""
-    if path.suffix != ".gz":
-        check_allocation(path.stat().st_size, f"reading {path}")
-        return path.read_bytes()
+def _read_header(stream: BinaryIO, magic: int, source: str) -> tuple[int, ...]:
+    """The dims of an IDX header read from ``stream``, after checking its length and magic number."""
+    ndim = magic & 0xFF
+    size = 4 * (1 + ndim)
+    head = stream.read(size)
+    if len(head) < size:
+        raise ValueError(f"truncated header in {source}: {len(head)} bytes, expected at least {size}")
+    found = int.from_bytes(head[:4], "big")
+    if found != magic:
+        raise ValueError(f"bad magic number {found} in {source} (expected {magic} for {_KIND[magic]})")
+    return tuple(int.from_bytes(head[4 * k:4 * k + 4], "big") for k in range(1, ndim + 1))
+
+
+def _read_payload(stream: BinaryIO, size: int) -> bytearray:
+    """Up to ``size`` bytes of ``stream``, read in chunks (a short file allocates only what it holds)."""
     data = bytearray()
-    try:
-        with gzip.open(path, "rb") as handle:
-            while chunk := handle.read(1 << 16):
-                data += chunk
-                check_allocation(len(data), f"decompressing {path} (at least {len(data):,} bytes)")  # gzip bombs
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"corrupt gzip file {path}: {exc}") from None
+    while len(data) < size and (chunk := stream.read(min(_CHUNK, size - len(data)))):
+        data += chunk
     return data
 
 
-def parse_idx(data: bytes | bytearray, magic: int, source: str) -> np.ndarray:
-    """Parse an unsigned-byte IDX buffer into a uint8 array of the shape its header gives.
+def _count_rest(stream: BinaryIO) -> int:
+    """The bytes left in ``stream``, counted up to ``_CHUNK`` (``_CHUNK`` + 1 means 'more than ``_CHUNK``')."""
+    return len(stream.read(_CHUNK + 1))
 
-    Args:
-        data: the whole (decompressed) file.
-        magic: the expected magic number, ``IMAGES_MAGIC`` or ``LABELS_MAGIC``.
-        source: the file name used in error messages.
+
+def read_idx_stream(stream: BinaryIO, magic: int, source: str) -> np.ndarray:
+    """Read one unsigned-byte IDX file from ``stream``: the header, then exactly the payload it claims.
+
+    The memory the header dims imply (the bytes and their float32 copy for images, their int64
+    copy for labels) is checked against the cap before the payload is read, and no more than
+    ``_CHUNK`` + 1 bytes past the payload are read, so a gzip bomb is refused soon after its header.
 
     Returns:
-        (N, H, W) for images, (N,) for labels; a view of ``data``.
+        (N, H, W) for images, (N,) for labels, uint8.
     """
-    ndim = magic & 0xFF
-    header = 4 * (1 + ndim)
-    if len(data) < header:
-        raise ValueError(
-            f"truncated header in {source}: {len(data)} bytes, expected at least {header}"
-        )
-    found = int.from_bytes(data[:4], "big")
-    if found != magic:
-        raise ValueError(f"bad magic number {found} in {source} (expected {magic} for {_KIND[magic]})")
-    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    size, payload = int(np.prod(dims, dtype=object)), len(data) - header
-    check_image_memory(size, f"{source} with header dims {dims}")
-    if payload < size:
-        raise ValueError(
-            f"truncated payload in {source}: header dims {dims} need {size} bytes, found {payload}"
-        )
-    if payload > size:
-        raise ValueError(
-            f"{payload - size} trailing bytes in {source} after the {size} its header dims {dims} need"
-        )
-    return np.frombuffer(data, np.uint8, count=size, offset=header).reshape(dims)
+    dims = _read_header(stream, magic, source)
+    size = int(np.prod(dims, dtype=object))
+    check_memory = check_image_memory if magic == IMAGES_MAGIC else check_label_memory
+    check_memory(size, f"{source} with header dims {dims}")
+    payload = _read_payload(stream, size)
+    if len(payload) < size:
+        raise ValueError(f"truncated payload in {source}: header dims {dims} need {size} bytes, found {len(payload)}")
+    extra = _count_rest(stream)
+    if extra:
+        count = f"more than {_CHUNK:,}" if extra > _CHUNK else str(extra)
+        raise ValueError(f"{count} trailing bytes in {source} after the {size} its header dims {dims} need")
+    return np.frombuffer(payload, np.uint8).reshape(dims)
+
+
+def parse_idx(data: bytes | bytearray, magic: int, source: str) -> np.ndarray:
+    """Parse an unsigned-byte IDX buffer (a whole decompressed file); see :func:`read_idx_stream`."""
+    return read_idx_stream(io.BytesIO(data), magic, source)
 
 
 def read_idx(path: str | os.PathLike, magic: int) -> np.ndarray:
-    """Read an IDX file (raw or ``.gz``) and check its magic number and size; see :func:`parse_idx`."""
+    """Read an IDX file (raw, or gzip-compressed when its name ends in ``.gz``); see :func:`read_idx_stream`.
+
+    Only a regular file is opened (a FIFO or device is refused), and a ``.gz`` file is decompressed
+    as it is parsed, never further than the payload its header claims.
+    """
     path = Path(path)
-    return parse_idx(read_file_bytes(path), magic, str(path))
+    gz = path.suffix == ".gz"
+    with open_regular(path) as raw:
+        try:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+            return read_idx_stream(stream, magic, str(path))  # type: ignore[arg-type]
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{'corrupt gzip file' if gz else 'cannot read'} {path}: {exc}") from None
 
 
 def _locate(directory: Path, split: str) -> tuple[list[Path], list[Path]]:
@@ -104,7 +126,7 @@ def _locate(directory: Path, split: str) -> tuple[list[Path], list[Path]]:
     missing: list[Path] = []
     for stem in _FILES[split]:
         candidates = [directory / f"{stem}.gz", directory / stem]
-        hit = next((p for p in candidates if p.is_file()), None)
+        hit = next((p for p in candidates if p.exists()), None)  # a FIFO is found, then refused by read_idx
         if hit is None:
             missing.extend(candidates)
         else:

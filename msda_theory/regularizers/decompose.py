@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from msda_theory.data.items import read_all
+from msda_theory.finite import check_finite, check_model_output
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers import plan
@@ -77,7 +78,7 @@ class Decomposition:
 
 
 def check_inputs(model: Any, x: Tensor, y: Tensor, sampler: Any, reference: Tensor | None) -> None:
-    """Raise ValueError on inputs ``decompose`` cannot use."""
+    """Raise ValueError on inputs ``decompose`` cannot use: shapes, a dtype other than the model's, NaN or inf."""
     if not callable(model):
         raise ValueError("model must be callable on images (B, C, H, W)")
     if not isinstance(x, Tensor) or x.ndim != 4 or not x.is_floating_point() or x.shape[0] < 1:
@@ -89,6 +90,25 @@ def check_inputs(model: Any, x: Tensor, y: Tensor, sampler: Any, reference: Tens
     if reference is not None and (not isinstance(reference, Tensor) or reference.ndim != 4
                                   or reference.shape[1:] != x.shape[1:] or reference.shape[0] < 1):
         raise ValueError(f"reference must be images (m, {', '.join(map(str, x.shape[1:]))}), got {getattr(reference, 'shape', type(reference))}")
+    check_dtype(model, x)
+    check_finite(x, "x")
+    check_finite(y, "y")
+    if reference is not None:
+        check_finite(reference, "reference")
+
+
+def model_dtype(model: Any) -> torch.dtype | None:
+    """The dtype of the model's first floating parameter, or None (no parameters, or not a module)."""
+    parameters = getattr(model, "parameters", None)
+    return next((p.dtype for p in parameters() if p.is_floating_point()), None) if callable(parameters) else None
+
+
+def check_dtype(model: Any, x: Tensor) -> None:
+    """Raise ValueError when x's dtype differs from the model's parameters' (the forward pass would fail on it)."""
+    dtype = model_dtype(model)
+    if dtype is not None and x.dtype != dtype:
+        raise ValueError(f"x is {x.dtype} but the model's parameters are {dtype}; "
+                         f"pass x.to({dtype}) or convert the model")
 
 
 def check_input_gradient(f: Callable[[Tensor], Tensor], x: Tensor) -> int:
@@ -131,6 +151,7 @@ def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor
     for start in range(0, n, chunk):
         xs, ys = x[start:start + chunk], y[start:start + chunk]
         z, e, _ = anchor_terms(f, loss, xs, ys)
+        check_model_output(z, start=None if chunk >= n else start)
         draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
                      partners=partners, generator=generator, dtype=x.dtype, device=x.device)
         values = unit_values(f, loss, xs, ys, z, e, reference, draws, scales=scales, derivatives=derivatives,
@@ -149,8 +170,7 @@ def anchors(model: Any, x: Any, y: Tensor | None) -> tuple[Tensor, Tensor]:
     if y is not None:
         raise ValueError("y goes with tensors x; a DataLoader or Dataset brings its own labels (pass y=None)")
     xs, ys = read_all(x, "the decomposition's data")
-    dtype = next((p.dtype for p in getattr(model, "parameters", lambda: [])() if p.is_floating_point()), xs.dtype)
-    return xs.to(dtype), ys
+    return xs.to(model_dtype(model) or xs.dtype), ys
 
 
 def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sampler: MaskSampler, *,
@@ -165,7 +185,9 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
         model: maps images (B, C, H, W) to outputs (B, K) ((B,) or (B, 1) for bce). An ``nn.Module``
             is evaluated in eval mode (batch norm on running statistics, no dropout) and its modes
             are restored afterwards.
-        x: anchors (n, C, H, W); y: class indices (n,) or label rows (n, K) (targets (n,) for bce).
+        x: anchors (n, C, H, W), of the model's dtype; y: class indices (n,) or label rows (n, K) (targets
+            (n,) for bce). NaN or inf in x, y or ``reference``, or in the model's output on x, is refused
+            (ValueError naming how many values or inputs and the first).
             Or x a DataLoader / map-style Dataset of (image, class) pairs with y None: every
             sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).

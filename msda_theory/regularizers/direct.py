@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
+from msda_theory.finite import check_finite
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.derivatives import directional_derivatives
 from msda_theory.regularizers.losses import GLMLoss
@@ -64,6 +65,7 @@ def draw(sampler: MaskSampler, b: int, size: tuple[int, int], m: int, *, n_masks
     else:
         units = n_masks
         masks, lam = sampler.sample(units * b, size, generator=generator, device=device, dtype=dtype)
+        check_finite(masks, "the sampler's output")
         keep = torch.rand(units * b, generator=generator, dtype=torch.float64).to(device) < lam.to(torch.float64)
         tilde = torch.where(keep[:, None, None], masks, 1.0 - masks)  # M~ ~ D~
         coeff = (1.0 - tilde).reshape(units, 1, b, *size)

@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from msda_theory.finite import check_model_output
 from msda_theory.regularizers.derivatives import anchor_terms
 from msda_theory.regularizers.direct import draw, unit_values
 from msda_theory.regularizers.losses import GLMLoss
@@ -94,6 +95,7 @@ def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
         # storage offset into a large data set made each tangent allocate up to that offset (7 GB seen).
         xs, ys = x[start:start + chunk].clone(), y[start:start + chunk]
         z, e, _ = anchor_terms(f, loss, xs, ys)
+        check_model_output(z, start=None if chunk >= x.shape[0] else start)  # the clean pass: (B, K), cheap
         draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
                      partners=partners, generator=generator, dtype=x.dtype, device=x.device)
         values = unit_values(f, loss, xs, ys, z, e, reference, draws, derivatives=derivatives,

@@ -29,7 +29,9 @@ from typing import Any
 
 import torch
 
-from msda_theory.io import naming_target, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic
+from msda_theory.io import (
+    naming_target, open_regular, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+)
 
 CHECKPOINT = "checkpoint.pt"
 CHECKSUM = "checkpoint.sha256"
@@ -170,10 +172,11 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def read_metrics(run_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """The parsed ``metrics.json`` of a run folder, or None if it is absent or unreadable."""
+    """The parsed ``metrics.json`` of a run folder, or None if it is absent, unreadable or no regular file (a FIFO)."""
     file = Path(run_dir) / METRICS
     try:
-        return json.loads(file.read_text())
+        with open_regular(file) as handle:  # opening a FIFO would block forever
+            return json.loads(handle.read())
     except (OSError, ValueError):
         return None
 

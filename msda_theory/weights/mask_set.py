@@ -20,14 +20,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from msda_theory.finite import check_finite
 from msda_theory.masks._base import Size, check_size
 from msda_theory.weights.result import PairWeights, Profile, bin_offsets, check_pixel
 
 
 def check_masks(masks: Tensor) -> Tensor:
-    """Validate a mask set: a floating tensor (S, H, W), S >= 1, values in [0, 1]."""
+    """Validate a mask set: a floating tensor (S, H, W), S >= 1, values finite and in [0, 1]."""
     if not isinstance(masks, Tensor) or masks.ndim != 3 or masks.shape[0] < 1 or not masks.is_floating_point():
         raise ValueError(f"masks must be a floating tensor (S, H, W) with S >= 1, got {getattr(masks, 'shape', type(masks))}")
+    check_finite(masks, "the mask set")  # NaN passes both comparisons below
     if (masks < 0).any() or (masks > 1).any():
         raise ValueError("masks must take values in [0, 1]")
     return masks
@@ -109,7 +111,7 @@ def mask_set_weights(masks: Tensor, lam: Tensor | None = None, *, keep_masks: bo
     check_masks(masks)
     s, h, w = masks.shape
     m = masks.reshape(s, h * w).to(torch.float64)
-    lam = m.mean(1) if lam is None else torch.as_tensor(lam).to(torch.float64).reshape(s)
+    lam = m.mean(1) if lam is None else check_finite(torch.as_tensor(lam).to(torch.float64).reshape(s), "lam")
     a_p = (lam[:, None] * (1.0 - m) + (1.0 - lam[:, None]) * m).mean(0)
     a_pq = ((1.0 - m).T * lam) @ (1.0 - m) / s + (m.T * (1.0 - lam)) @ m / s
     if keep_masks:

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import torch
 from tqdm.auto import tqdm
 
+from msda_theory.finite import check_finite
 from msda_theory.masks._base import Size
 from msda_theory.weights.separable import affine_offsets
 from msda_theory.weights.result import (
@@ -91,7 +92,7 @@ class MonteCarloPairWeights(PairWeights):
 
 def _mask_batches(sampler: Any, size: Size, n: int, batch: int, generator: torch.Generator | None,
                   progress: bool) -> Iterable[torch.Tensor]:
-    """Masks (B, H, W) in float64, n in all."""
+    """Masks (B, H, W) in float64, n in all, each batch checked for shape and NaN or inf."""
     bar = tqdm(total=n, desc="masks", unit="mask", disable=None if progress else True, leave=False)
     done = 0
     while done < n:
@@ -100,7 +101,7 @@ def _mask_batches(sampler: Any, size: Size, n: int, batch: int, generator: torch
         mask = torch.as_tensor(mask, dtype=torch.float64)
         if mask.shape != (b, *size):
             raise ValueError(f"sampler returned masks of shape {tuple(mask.shape)}, expected {(b, *size)}")
-        yield mask
+        yield check_finite(mask, "the sampler's output")
         done += b
         bar.update(b)
     bar.close()

@@ -59,8 +59,10 @@ def bad_file(path: Path, case: str) -> str:
         np.savez(path, x=np.full((2, 4, 4), 1.5), y=y)
         return f"x in {path} has values outside [0, 1] (min 1.5, max 1.5); rescale it or store uint8"
     if case == "nan":
-        np.savez(path, x=np.full((2, 4, 4), np.nan, np.float32), y=y)
-        return f"x in {path} holds non-finite values"
+        bad = np.full((2, 4, 4), 0.5, np.float32)
+        bad[1, 2, 3], bad[1, 3, 0] = np.nan, -np.inf
+        np.savez(path, x=bad, y=y)
+        return f"x in {path} holds 2 non-finite values (NaN or inf); first at index (1, 2, 3)"
     if case == "int x":
         np.savez(path, x=x.astype(np.int64), y=y)
         return f"x in {path} must be uint8 or float, got int64"
