@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from msda_theory.checks.registry import VERDICTS, Check, CheckContext, Measurement, all_checks
 from msda_theory.experiments import NeedsData
+from msda_theory.io import write_text_atomic
 from msda_theory.results import git_commit
 
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
@@ -118,10 +119,5 @@ def render(outcomes: Sequence[Outcome], ctx: CheckContext) -> str:
 
 
 def write_ledger(outcomes: Sequence[Outcome], ctx: CheckContext, path: str | Path) -> Path:
-    """Write the ledger atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(outcomes, ctx))
-    tmp.replace(path)
-    return path
+    """Write the ledger atomically (``io.write_text_atomic``: a unique temp file, one rename)."""
+    return write_text_atomic(path, render(outcomes, ctx))

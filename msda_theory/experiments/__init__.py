@@ -95,7 +95,7 @@ def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, 
     units = [(seed + unit_seed, config) for unit_seed, config in exp.units(preset)]
     todo = [(s, c) for s, c in units if (rerun and store.path(name, preset, s, c) not in store.fresh)
             or (not rerun and store.load(name, preset, s, c) is None)]
-    if jobs > 1 and len(todo) > 1:
+    if jobs > 1 and len(todo) > 1 and store.recompute:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 

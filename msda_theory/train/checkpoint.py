@@ -50,18 +50,16 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 
 
 def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
-    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash."""
+    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash.
+
+    The checksum is written once the new payload is complete and before its rename (``io.save_torch_atomic``)."""
     file = run_dir / CHECKPOINT
-    tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.new"
-    try:
-        save_atomic(tmp, state)
+
+    def write_checksum(tmp: Path) -> None:
         hashes = [sha256_file(tmp)] + ([sha256_file(file)] if file.is_file() else [])
         write_text_atomic(run_dir / CHECKSUM, "\n".join(hashes) + "\n")
-        os.replace(tmp, file)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return file
+
+    return save_atomic(file, state, before_replace=write_checksum)
 
 
 def verify_checksum(file: Path) -> None:
