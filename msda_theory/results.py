@@ -235,7 +235,7 @@ class ResultStore:
         self.served.append(result)
         if result.stale and result.experiment not in self._warned:
             self._warned.add(result.experiment)
-            logger.warning("using stored %s results of other code (git %s); --rerun recomputes them",
+            logger.warning("using stored %s results of other code (git %s) as they are (stale)",
                            result.experiment, result.provenance.get("git_commit", "unknown"))
         return result
 
