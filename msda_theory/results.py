@@ -40,6 +40,7 @@ FIELDS: dict[str, type] = {"experiment": str, "preset": str, "seed": int, "confi
                            "data": dict, "provenance": dict}
 """The fields of a stored result and their JSON types (the schema ``load`` checks)."""
 logger = logging.getLogger(__name__)
+Validator = Callable[[dict[str, Any]], "str | None"]
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -59,18 +60,22 @@ def git_commit() -> str:
         return "unknown"
 
 
-@functools.cache
-def code_fingerprint() -> str:
-    """sha256 over the sorted (relative path, bytes) of every .py file of the msda_theory package (hex).
-
-    Computed once per process; a result stored by other code has another fingerprint (it is stale)."""
-    package = Path(__file__).parent
+def source_fingerprint(package: Path) -> str:
+    """sha256 over the sorted (relative path, size, bytes) of every .py file under ``package`` (hex)."""
     digest = hashlib.sha256()
     for file in sorted(package.rglob("*.py"), key=lambda f: f.relative_to(package).as_posix()):
         body = file.read_bytes()
         digest.update(f"{file.relative_to(package).as_posix()}\0{len(body)}\0".encode())
         digest.update(body)
     return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """``source_fingerprint`` of the msda_theory package that is running, computed once per process.
+
+    A result stored by other code has another fingerprint: it is stale."""
+    return source_fingerprint(Path(__file__).parent)
 
 
 def provenance(wall_seconds: float) -> dict[str, Any]:
@@ -170,9 +175,11 @@ class ResultStore:
         _check_key(experiment, preset, seed)
         return self.root / experiment / preset / f"seed{seed}-{config_hash(config)}.json"
 
-    def inspect(self, experiment: str, preset: str, seed: int,
-                config: dict[str, Any]) -> tuple[StoredResult | None, str]:
-        """(the usable stored result or None, why not: '' when usable, else missing / invalid / stale reason)."""
+    def inspect(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
+                validate: Validator | None = None) -> tuple[StoredResult | None, str]:
+        """(the usable stored result or None, why not: '' when usable, else missing / invalid / stale reason).
+
+        ``validate(data)``: the experiment's own check of its data's shape (a reason string, or None)."""
         target = self.path(experiment, preset, seed, config)
         if not os.path.lexists(target):
             return None, "missing"
@@ -181,6 +188,7 @@ class ResultStore:
         except (OSError, ValueError) as err:
             return None, f"unreadable ({' '.join(str(err).split())[:300]})"
         problem = schema_problem(raw) or key_problem(raw, experiment, preset, seed, config)
+        problem = problem or (validate(raw["data"]) if validate is not None else None)
         if problem:
             return None, f"invalid: {problem}"
         stale = _stale_reason(raw)
@@ -189,9 +197,10 @@ class ResultStore:
         fields = {k: raw[k] for k in FIELDS}
         return StoredResult(**fields, reused=True, stale=stale is not None), ""
 
-    def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any]) -> StoredResult | None:
-        """The stored result of this key if it verifies (see the module docstring), else None."""
-        return self.inspect(experiment, preset, seed, config)[0]
+    def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
+             validate: Validator | None = None) -> StoredResult | None:
+        """The stored result of this key if it verifies (see the module docstring and ``inspect``), else None."""
+        return self.inspect(experiment, preset, seed, config, validate)[0]
 
     def save(self, experiment: str, preset: str, seed: int, config: dict[str, Any], data: dict[str, Any],
              wall_seconds: float) -> StoredResult:
@@ -204,7 +213,8 @@ class ResultStore:
         return StoredResult(**{**result.__dict__, "data": read_json(target)["data"]})
 
     def fetch(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
-              compute: Callable[[], dict[str, Any]], *, rerun: bool = False) -> StoredResult:
+              compute: Callable[[], dict[str, Any]], *, rerun: bool = False,
+              validate: Validator | None = None) -> StoredResult:
         """The stored result if it verifies (module docstring) and not ``rerun``; else ``compute()``, stored.
 
         With ``rerun`` a key is recomputed once per store object (a second check reading it reuses it).
@@ -216,7 +226,7 @@ class ResultStore:
         if target.is_dir():
             raise ValueError(f"cannot store the result at {target}: a folder is in the way (move it to recompute)")
         if not rerun or target in self.fresh:
-            stored, why = self.inspect(experiment, preset, seed, config)
+            stored, why = self.inspect(experiment, preset, seed, config, validate)
             if stored is not None:
                 return self._serve(stored)
             if not self.recompute:
@@ -241,4 +251,4 @@ class ResultStore:
 
 
 __all__ = ["DEFAULT_ROOT", "FIELDS", "ResultStore", "ResultUnavailable", "StoredResult", "code_fingerprint",
-           "config_hash", "git_commit", "key_problem", "provenance", "schema_problem"]
+           "config_hash", "git_commit", "key_problem", "provenance", "schema_problem", "source_fingerprint"]
