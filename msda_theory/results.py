@@ -223,8 +223,6 @@ class ResultStore:
             ResultUnavailable: the result must be computed and the store has ``recompute=False``.
             ValueError: a folder stands where the result file goes."""
         target = self.path(experiment, preset, seed, config)
-        if target.is_dir():
-            raise ValueError(f"cannot store the result at {target}: a folder is in the way (move it to recompute)")
         if not rerun or target in self.fresh:
             stored, why = self.inspect(experiment, preset, seed, config, validate)
             if stored is not None:
@@ -235,6 +233,8 @@ class ResultStore:
                 logger.info("recomputing %s: %s", target, why)
         elif not self.recompute:
             raise ResultUnavailable(f"cannot rerun {target}: recomputing is off (--no-recompute)")
+        if target.is_dir():
+            raise ValueError(f"cannot store the result at {target}: a folder is in the way (move it to recompute)")
         start = time.perf_counter()
         data = compute()
         self.fresh.add(self.path(experiment, preset, seed, config))
