@@ -11,8 +11,8 @@ summary (``OUTCOMES``).
 from __future__ import annotations
 
 import json
+import logging
 import os
-import shutil
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -212,9 +212,11 @@ def test_a_sweep_with_another_lr_into_the_same_folder_is_one_line_naming_overwri
     assert json.loads(metrics.read_text())["config"]["lr"] == 0.5
 
 
-def test_temp_files_of_the_store_are_not_left_behind(tmp_path) -> None:
+def test_a_recompute_logs_one_line_why_and_leaves_no_temp_file(tmp_path, caplog) -> None:
     path = _stored(tmp_path)
     truncated(path)
-    ResultStore(tmp_path).fetch(*KEY, lambda: dict(TRUTH))
+    with caplog.at_level(logging.INFO, logger="msda_theory.results"):
+        ResultStore(tmp_path).fetch(*KEY, lambda: dict(TRUTH))
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and messages[0].startswith(f"recomputing {path}: unreadable ({path} is not valid JSON (")
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
-    shutil.rmtree(tmp_path / "exp")
