@@ -4,7 +4,11 @@ Every writer goes through a temporary file in the target's folder and an
 ``os.replace`` (atomic on POSIX), so a run killed at any point leaves either
 the old file or the new one, never half of one. JSON is strict: non-finite
 floats are refused (``allow_nan=False``) unless the caller asks for them to be
-written as ``null``, so a NaN result can never pass for a valid number.
+written as ``null``, so a NaN result can never pass for a valid number, and
+``read_json`` is as strict: no NaN/Infinity literals, regular files only, a size
+cap checked before reading. Temporary files have unique names (pid and random
+bits) short enough for any legal target name; this module holds the toolkit's
+only atomic renames.
 
 A write that fails for want of space or on a read-only file system raises an
 ``OSError`` (ENOSPC, EDQUOT, EFBIG or EROFS) naming the file that was asked
@@ -163,11 +167,33 @@ def dumps(payload: Any, *, nonfinite: NonFinite = "error") -> str:
         raise ValueError(f"refusing to write a non-finite number as JSON ({err})") from None
 
 
-def _replace_from_tmp(path: Path, write: Callable[[Path], Any]) -> Path:
+TEMP_NAME_BYTES = 255
+"""The longest file name (bytes) a temporary file may have: the limit of ext4, XFS, btrfs and tmpfs."""
+
+
+def temp_path(path: Path) -> Path:
+    """A new, empty, uniquely named file ``.<name>.<pid>.<16 hex>.tmp`` beside ``path``, created exclusively.
+
+    The target's name is cut (at a character boundary) so that the whole name fits
+    ``TEMP_NAME_BYTES`` bytes whatever the target's own legal length; the pid and 64
+    random bits keep writers in two processes or threads from ever sharing a temp file."""
+    tail = f".{os.getpid()}.{os.urandom(8).hex()}.tmp"
+    room = TEMP_NAME_BYTES - 1 - len(tail.encode())
+    head = os.fsencode(path.name)[:room].decode(errors="ignore")  # errors='ignore' drops a cut character
+    tmp = path.with_name(f".{head}{tail}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return tmp
+
+
+def _replace_from_tmp(path: Path, write: Callable[[Path], Any],
+                      before_replace: Callable[[Path], Any] | None = None) -> Path:
+    """Write through ``write(tmp)``, call ``before_replace(tmp)``, then rename tmp onto ``path`` (the one rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)
     try:
         write(tmp)
+        if before_replace is not None:
+            before_replace(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -231,16 +257,57 @@ def torch_save(payload: Any, path: str | os.PathLike) -> None:
             raise
 
 
-def save_torch_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
-    """``torch.save(payload, path)`` via a temporary file and a rename."""
+def save_torch_atomic(path: str | os.PathLike, payload: dict[str, Any], *,
+                      before_replace: Callable[[Path], Any] | None = None) -> Path:
+    """``torch.save(payload, path)`` via a temporary file and a rename.
+
+    ``before_replace(tmp)`` runs once the payload is complete and before the rename (a
+    checkpoint writes its checksum there, so a kill between the two still verifies)."""
     with naming_target(path):
-        return _replace_from_tmp(Path(path), lambda tmp: torch_save(payload, tmp))
+        return _replace_from_tmp(Path(path), lambda tmp: torch_save(payload, tmp), before_replace)
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """The JSON value stored at ``path`` (ValueError naming the file if it is not valid JSON)."""
-    path = Path(path)
+MAX_JSON_BYTES = 64 * 2**20
+"""The largest JSON file (bytes) ``read_json`` reads: 64 MiB; a larger one is refused before reading it."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"the literal {name} is not JSON (the writer never emits it)")
+
+
+def _read_regular(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, refused unread when it is not a regular file or larger than ``max_bytes``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
     try:
-        return json.loads(path.read_text())
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path} holds {info.st_size} bytes, over the cap of {max_bytes} for a JSON file "
+                             "(msda_theory.io.MAX_JSON_BYTES)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
+def read_json(path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """The strict JSON value stored at ``path``.
+
+    Raises ValueError naming the file when it is not a regular file (folder, FIFO),
+    exceeds ``max_bytes`` (checked before reading), is not UTF-8, is not JSON, holds the
+    NaN/Infinity literals or nests too deeply; OSError when it cannot be opened."""
+    path = Path(path)
+    raw = _read_regular(path, max_bytes)
+    if len(raw) > max_bytes:
+        raise ValueError(f"{path} grew over the cap of {max_bytes} bytes while being read")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not valid JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not valid JSON (nested too deeply)") from None
+    except ValueError as err:
+        raise ValueError(f"{path} is not valid JSON ({err})") from None

@@ -5,14 +5,23 @@ One JSON file per (experiment, preset, seed, config):
     results/<experiment>/<preset>/seed<seed>-<hash>.json,   hash = sha256(canonical JSON of config)[:12]
 
 holding ``{"experiment", "preset", "seed", "config", "config_hash", "data", "provenance"}`` where
-provenance records the git commit, the versions, the machine and the wall time. ``fetch`` reuses a
-stored result whose config hash matches (a resumable run skips finished work) and computes, then
-stores, the rest; ``rerun=True`` recomputes. Writes are atomic (``msda_theory.io``).
+provenance records the git commit, the code fingerprint (``code_fingerprint``: sha256 of the
+package's source), the versions, the machine and the wall time. ``fetch`` reuses a stored result
+only when it verifies: strict JSON under the size cap (``io.read_json``), the seven fields with their
+types, a config whose recomputed hash is its ``config_hash``, and experiment, preset, seed and hash
+equal to the request, computed by the code running now. Anything else is recomputed and overwritten
+(one log line says why), never used; ``rerun=True`` recomputes. A result of other code is "stale":
+recomputed by default, used and flagged (``StoredResult.stale``) with ``reuse_stale=True``. With
+``recompute=False`` a result that cannot be used raises ``ResultUnavailable`` naming the file.
+Writes are atomic (``msda_theory.io``).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
+import os
 import platform
 import subprocess
 import time
@@ -27,6 +36,11 @@ import torch
 from msda_theory.io import dumps, read_json, write_json_atomic
 
 DEFAULT_ROOT = Path("results")
+FIELDS: dict[str, type] = {"experiment": str, "preset": str, "seed": int, "config": dict, "config_hash": str,
+                           "data": dict, "provenance": dict}
+"""The fields of a stored result and their JSON types (the schema ``load`` checks)."""
+logger = logging.getLogger(__name__)
+Validator = Callable[[dict[str, Any]], "str | None"]
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -35,13 +49,33 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+@functools.cache
 def git_commit() -> str:
-    """The short hash of the checked-out commit, or 'unknown' outside a git checkout."""
+    """The short hash of the commit checked out where the package lives, or 'unknown' outside a git checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).parent)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def source_fingerprint(package: Path) -> str:
+    """sha256 over the sorted (relative path, size, bytes) of every .py file under ``package`` (hex)."""
+    digest = hashlib.sha256()
+    for file in sorted(package.rglob("*.py"), key=lambda f: f.relative_to(package).as_posix()):
+        body = file.read_bytes()
+        digest.update(f"{file.relative_to(package).as_posix()}\0{len(body)}\0".encode())
+        digest.update(body)
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """``source_fingerprint`` of the msda_theory package that is running, computed once per process.
+
+    A result stored by other code has another fingerprint: it is stale."""
+    return source_fingerprint(Path(__file__).parent)
 
 
 def provenance(wall_seconds: float) -> dict[str, Any]:
@@ -49,7 +83,7 @@ def provenance(wall_seconds: float) -> dict[str, Any]:
     from msda_theory import __version__
 
     return {
-        "git_commit": git_commit(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "code_fingerprint": code_fingerprint(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {"msda_theory": __version__, "python": platform.python_version(), "torch": torch.__version__,
                      "numpy": np.__version__},
         "machine": {"arch": platform.machine(), "system": f"{platform.system()} {platform.release()}",
@@ -58,9 +92,15 @@ def provenance(wall_seconds: float) -> dict[str, Any]:
     }
 
 
+class ResultUnavailable(ValueError):
+    """A stored result is missing, invalid or stale and the store may not recompute it (``recompute=False``)."""
+
+
 @dataclass(frozen=True)
 class StoredResult:
-    """One stored result: its key, the experiment's plain ``data`` dict and its provenance."""
+    """One stored result: its key, the experiment's plain ``data`` dict and its provenance.
+
+    ``reused``: read from the store, not computed now; ``stale``: stored by other code (another fingerprint)."""
 
     experiment: str
     preset: str
@@ -70,6 +110,7 @@ class StoredResult:
     data: dict[str, Any]
     provenance: dict[str, Any]
     reused: bool = False
+    stale: bool = False
 
 
 def _check_key(experiment: str, preset: str, seed: int) -> None:
@@ -80,31 +121,86 @@ def _check_key(experiment: str, preset: str, seed: int) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
 
-class ResultStore:
-    """JSON results under ``root`` (default ``results/``), keyed by experiment, preset, seed and config hash."""
+def schema_problem(raw: Any) -> str | None:
+    """Why ``raw`` is not a stored result (not an object, missing fields, fields of the wrong type), or None."""
+    if not isinstance(raw, dict):
+        return f"the top level is a JSON {type(raw).__name__}, not an object"
+    missing = [k for k in FIELDS if k not in raw]
+    if missing:
+        return f"fields {missing} are missing"
+    wrong = [k for k, kind in FIELDS.items() if not isinstance(raw[k], kind) or isinstance(raw[k], bool)]
+    return f"fields {wrong} have the wrong type" if wrong else None
 
-    def __init__(self, root: str | Path = DEFAULT_ROOT) -> None:
+
+def key_problem(raw: dict[str, Any], experiment: str, preset: str, seed: int, config: dict[str, Any]) -> str | None:
+    """Why a well-formed stored result is not the result of this key, or None.
+
+    Its config must hash to its ``config_hash`` (an edited config with a kept hash fails here), and
+    experiment, preset, seed and hash must equal the request's."""
+    if config_hash(raw["config"]) != raw["config_hash"]:
+        return f"its config hashes to {config_hash(raw['config'])}, not its config_hash {raw['config_hash']!r}"
+    wanted = {"experiment": experiment, "preset": preset, "seed": seed, "config_hash": config_hash(config)}
+    for name, value in wanted.items():
+        if raw[name] != value:
+            return f"its {name} is {raw[name]!r}, not {value!r}"
+    return None
+
+
+def _stale_reason(raw: dict[str, Any]) -> str | None:
+    """Why a verified result comes from other code (its fingerprint differs or is absent), or None."""
+    stored = raw["provenance"].get("code_fingerprint")
+    if stored == code_fingerprint():
+        return None
+    commit = raw["provenance"].get("git_commit", "unknown")
+    what = "no code fingerprint" if stored is None else f"code fingerprint {str(stored)[:12]}"
+    return f"stored by other code (git {commit}, {what}; running {code_fingerprint()[:12]})"
+
+
+class ResultStore:
+    """JSON results under ``root`` (default ``results/``), keyed by experiment, preset, seed and config hash.
+
+    ``reuse_stale``: use results of other code (flagged ``stale``) instead of recomputing them;
+    ``recompute=False``: raise ``ResultUnavailable`` instead of computing a missing, invalid or stale result."""
+
+    def __init__(self, root: str | Path = DEFAULT_ROOT, *, reuse_stale: bool = False, recompute: bool = True) -> None:
         self.root = Path(root)
+        self.reuse_stale = reuse_stale
+        self.recompute = recompute
         self.fresh: set[Path] = set()  # written by this store object: a rerun recomputes each key once
+        self.served: list[StoredResult] = []  # every result fetch returned, in order (the ledger's provenance)
+        self._warned: set[str] = set()
 
     def path(self, experiment: str, preset: str, seed: int, config: dict[str, Any]) -> Path:
         """results/<experiment>/<preset>/seed<seed>-<hash>.json."""
         _check_key(experiment, preset, seed)
         return self.root / experiment / preset / f"seed{seed}-{config_hash(config)}.json"
 
-    def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any]) -> StoredResult | None:
-        """The stored result of this key, or None (missing, unreadable, or stored with another config)."""
+    def inspect(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
+                validate: Validator | None = None) -> tuple[StoredResult | None, str]:
+        """(the usable stored result or None, why not: '' when usable, else missing / invalid / stale reason).
+
+        ``validate(data)``: the experiment's own check of its data's shape (a reason string, or None)."""
         target = self.path(experiment, preset, seed, config)
-        if not target.is_file():
-            return None
+        if not os.path.lexists(target):
+            return None, "missing"
         try:
             raw = read_json(target)
-        except (OSError, ValueError):
-            return None
-        if raw.get("config_hash") != config_hash(config):
-            return None
-        return StoredResult(raw["experiment"], raw["preset"], raw["seed"], raw["config"], raw["config_hash"],
-                            raw["data"], raw["provenance"], reused=True)
+        except (OSError, ValueError) as err:
+            return None, f"unreadable ({' '.join(str(err).split())[:300]})"
+        problem = schema_problem(raw) or key_problem(raw, experiment, preset, seed, config)
+        problem = problem or (validate(raw["data"]) if validate is not None else None)
+        if problem:
+            return None, f"invalid: {problem}"
+        stale = _stale_reason(raw)
+        if stale and not self.reuse_stale:
+            return None, stale
+        fields = {k: raw[k] for k in FIELDS}
+        return StoredResult(**fields, reused=True, stale=stale is not None), ""
+
+    def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
+             validate: Validator | None = None) -> StoredResult | None:
+        """The stored result of this key if it verifies (see the module docstring and ``inspect``), else None."""
+        return self.inspect(experiment, preset, seed, config, validate)[0]
 
     def save(self, experiment: str, preset: str, seed: int, config: dict[str, Any], data: dict[str, Any],
              wall_seconds: float) -> StoredResult:
@@ -117,18 +213,42 @@ class ResultStore:
         return StoredResult(**{**result.__dict__, "data": read_json(target)["data"]})
 
     def fetch(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
-              compute: Callable[[], dict[str, Any]], *, rerun: bool = False) -> StoredResult:
-        """The stored result if its config hash matches and not ``rerun``; else ``compute()``, stored.
+              compute: Callable[[], dict[str, Any]], *, rerun: bool = False,
+              validate: Validator | None = None) -> StoredResult:
+        """The stored result if it verifies (module docstring) and not ``rerun``; else ``compute()``, stored.
 
-        With ``rerun`` a key is recomputed once per store object (a second check reading it reuses it)."""
-        if not rerun or self.path(experiment, preset, seed, config) in self.fresh:
-            stored = self.load(experiment, preset, seed, config)
+        With ``rerun`` a key is recomputed once per store object (a second check reading it reuses it).
+
+        Raises:
+            ResultUnavailable: the result must be computed and the store has ``recompute=False``.
+            ValueError: a folder stands where the result file goes."""
+        target = self.path(experiment, preset, seed, config)
+        if not rerun or target in self.fresh:
+            stored, why = self.inspect(experiment, preset, seed, config, validate)
             if stored is not None:
-                return stored
+                return self._serve(stored)
+            if not self.recompute:
+                raise ResultUnavailable(f"no usable stored result {target}: {why} (recomputing is off: --no-recompute)")
+            if why != "missing":
+                logger.info("recomputing %s: %s", target, why)
+        elif not self.recompute:
+            raise ResultUnavailable(f"cannot rerun {target}: recomputing is off (--no-recompute)")
+        if target.is_dir():
+            raise ValueError(f"cannot store the result at {target}: a folder is in the way (move it to recompute)")
         start = time.perf_counter()
         data = compute()
         self.fresh.add(self.path(experiment, preset, seed, config))
-        return self.save(experiment, preset, seed, config, data, time.perf_counter() - start)
+        return self._serve(self.save(experiment, preset, seed, config, data, time.perf_counter() - start))
+
+    def _serve(self, result: StoredResult) -> StoredResult:
+        """Record ``result`` as used, warning once per experiment when it is stale."""
+        self.served.append(result)
+        if result.stale and result.experiment not in self._warned:
+            self._warned.add(result.experiment)
+            logger.warning("using stored %s results of other code (git %s) as they are (stale)",
+                           result.experiment, result.provenance.get("git_commit", "unknown"))
+        return result
 
 
-__all__ = ["DEFAULT_ROOT", "ResultStore", "StoredResult", "config_hash", "provenance"]
+__all__ = ["DEFAULT_ROOT", "FIELDS", "ResultStore", "ResultUnavailable", "StoredResult", "code_fingerprint",
+           "config_hash", "git_commit", "key_problem", "provenance", "schema_problem", "source_fingerprint"]

@@ -2,8 +2,12 @@
 
 ``--quick`` (default) runs the quick preset (≤ 10 min on 2 cores; training-based rows are smoke tests),
 ``--full`` the evidence preset (README: measured wall time). Experiments go through the results store
-(``--results``, default results/): a stored result whose config hash matches is reused, so an
-interrupted ``--full`` resumes where it stopped; ``--rerun`` recomputes everything.
+(``--results``, default results/): a stored result that verifies and was stored by the same code
+(code fingerprint) is reused, so an interrupted ``--full`` resumes where it stopped; an invalid,
+mismatched or stale one is recomputed; ``--rerun`` recomputes everything. ``--no-recompute`` computes
+nothing: stale results (of other code) are used and labelled in the ledger, a missing or invalid one
+makes its row "no result" naming the file and the command exit with status 2. ``--only`` replaces its
+rows in an existing ledger and keeps the others.
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--figures-dir", default="figures", help="folder for any artefacts a check writes")
     parser.add_argument("--results", default="results", help="results store folder (default results/)")
     parser.add_argument("--rerun", action="store_true", help="recompute every stored result")
+    parser.add_argument("--no-recompute", action="store_true",
+                        help="compute nothing: use stored results as they are (those of other code labelled stale); "
+                             "a missing or invalid one is an error row and exit status 2")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the trained models (default 1)")
 
 
@@ -36,8 +43,10 @@ def context(args: argparse.Namespace) -> object:
     from msda_theory.results import ResultStore
 
     preset = args.preset or ("evidence" if args.full else "quick")
+    frozen = getattr(args, "no_recompute", False)
+    store = ResultStore(args.results, reuse_stale=frozen, recompute=not frozen)
     return CheckContext(preset=preset, seed=args.seed, out_dir=Path(args.figures_dir),
-                        store=ResultStore(args.results), rerun=args.rerun, jobs=getattr(args, "jobs", 1))
+                        store=store, rerun=args.rerun, jobs=getattr(args, "jobs", 1))
 
 
 def default_ledger(args: argparse.Namespace) -> str:
@@ -47,20 +56,29 @@ def default_ledger(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from msda_theory.checks.ledger import run_checks, select, write_ledger
+    from msda_theory.checks.ledger import read_ledger, run_checks, select, write_ledger
     from msda_theory.cli._common import output_file, output_folder, selection
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
+    if args.rerun and args.no_recompute:
+        raise ValueError("--rerun and --no-recompute contradict each other: pass one")
     args.out = args.out if args.out is not None else default_ledger(args)
     output_file(args.out, "--out")
     output_folder(args.figures_dir, "--figures-dir")
     output_folder(args.results, "--results")
     ctx = context(args)
-    outcomes = run_checks(select(selection(args.only, "--only")), ctx, progress=not args.quiet)
-    path = write_ledger(outcomes, ctx, args.out)
+    checks = select(selection(args.only, "--only"))
+    if args.only and Path(args.out).is_file():
+        read_ledger(Path(args.out), ctx)  # refuse a file that is not a ledger of this preset before any work
+    outcomes = run_checks(checks, ctx, progress=not args.quiet)
+    path = write_ledger(outcomes, ctx, args.out, keep_other_rows=bool(args.only))
     for o in outcomes:
-        verdict = o.measurement.verdict if o.measurement else f"CRASHED ({o.error})"
+        verdict = o.measurement.verdict if o.measurement else ("NO RESULT" if o.unavailable else f"CRASHED ({o.error})")
         print(f"claim {o.check.id:>3}: {verdict:<12} {o.seconds:6.1f} s")
     print(f"wrote {path}")
+    missing = [o for o in outcomes if o.unavailable]
+    if missing:
+        raise ValueError(f"{len(missing)} check(s) lack a usable stored result under --no-recompute (first: "
+                         f"{missing[0].error}); the ledger {path} marks them")
     return 1 if any(o.measurement is None for o in outcomes) else 0

@@ -3,10 +3,11 @@
     msda-theory sweep --data fashion-mnist --model cnn --strategies none,mixup,cutmix,hmix:r=0.25,gmix \\
         --seeds 0,1,2 --epochs 5 --out runs/sweep [--jobs 4] [--subset 10000]
 
-Writes OUT/<data>/<strategy>/seed<k>/{checkpoint.pt,metrics.json} per job and
-OUT/results.json + OUT/results.md (mean and 95% t-interval over seeds per
+Writes OUT/<data>-<hash>/<strategy>/seed<k>/{checkpoint.pt,metrics.json} per job
+and OUT/results.json + OUT/results.md (mean and 95% t-interval over seeds per
 strategy). On a re-run, jobs finished with the same config and data are
-skipped, interrupted ones resume, and jobs of another config or data are
+skipped, interrupted ones resume, finished jobs of another config are refused
+(``--overwrite``: replaced) and unfinished ones of another config or data are
 trained afresh (``--no-rerun``: refused). Repeated strategies or seeds are
 dropped with a warning.
 
@@ -49,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int_list, default=(0, 1, 2), help="comma-separated seeds (default 0,1,2)")
     parser.add_argument("--out", required=True, help="sweep folder")
     parser.add_argument("--no-rerun", action="store_true",
-                        help="refuse (instead of retraining) job folders holding a run of another config or data")
+                        help="refuse (instead of retraining) unfinished job folders holding a run of another config "
+                             "or data")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace job folders holding a finished run of another config (refused by default)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel jobs (-1: all cores; default 1)")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="joblib backend: loky (local processes, the default), threading, multiprocessing, "
@@ -70,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     backend = connect_backend(args.backend, args.scheduler)
     result = run_sweep(base, args.strategies, list(args.seeds), out_dir=out, datasets=args.data,
-                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun, progress=not args.quiet,
-                       model=None if spec is None else factory_for_fit(spec))
+                       jobs=args.jobs, backend=backend, rerun=not args.no_rerun, overwrite=args.overwrite,
+                       progress=not args.quiet, model=None if spec is None else factory_for_fit(spec))
     print(markdown_table(result["rows"]), end="")
     print(f"ran {len(result['ran'])} job(s), reran {len(result['rerun'])} of another config or data, "
           f"skipped {len(result['skipped'])} finished; wrote {out}/results.json and {out}/results.md")

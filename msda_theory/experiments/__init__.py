@@ -13,7 +13,7 @@ Experiments: ``trained-model`` (claims 8b, 9, 12b, convergence figure), ``tracki
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from msda_theory import workers
@@ -24,11 +24,22 @@ from msda_theory.results import ResultStore
 
 @dataclass(frozen=True)
 class Experiment:
-    """``units(preset)`` -> [(seed, config)], ``compute(config, seed)`` -> data dict."""
+    """``units(preset)`` -> [(seed, config)], ``compute(config, seed)`` -> data dict; ``fields``: the data's
+    top-level fields and their JSON types (a stored result lacking one, or holding another type, is recomputed)."""
 
     name: str
     units: Callable[[str], list[tuple[int, dict[str, Any]]]]
     compute: Callable[[dict[str, Any], int], dict[str, Any]]
+    fields: dict[str, type] = field(default_factory=dict)
+
+    def data_problem(self, data: dict[str, Any]) -> str | None:
+        """Why stored ``data`` is not of this experiment's shape (a field missing or of another type), or None."""
+        missing = [k for k in self.fields if k not in data]
+        wrong = [k for k, kind in self.fields.items()
+                 if k in data and (not isinstance(data[k], kind) or isinstance(data[k], bool))]
+        if missing or wrong:
+            return f"data fields {missing} are missing" if missing else f"data fields {wrong} have the wrong type"
+        return None
 
 
 def _trained_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
@@ -58,15 +69,23 @@ def _compute(module: str, function: str) -> Callable[[dict[str, Any], int], dict
     return run
 
 
+_TASK_FIELDS = {"prediction": dict, "tasks": dict, "size": int, "n_train": int, "n_test": int, "seeds": list,
+                "config": dict, "task_params": dict}
 EXPERIMENTS: dict[str, Experiment] = {
-    "trained-model": Experiment("trained-model", _trained_units, _compute("trained_model", "run_trained_model")),
-    "tracking": Experiment("tracking", _tracking_units, _compute("tracking", "run_tracking")),
-    "taylor": Experiment("taylor", _single(presets.taylor), _compute("small", "run_taylor")),
-    "bound": Experiment("bound", _single(presets.bound), _compute("small", "run_bound")),
-    "task": Experiment("task", _single(presets.task), _compute("small", "run_task")),
+    "trained-model": Experiment("trained-model", _trained_units, _compute("trained_model", "run_trained_model"),
+                                {"strategy": str, "seed": int, "data": str, "n_train": int, "n_eval": int,
+                                 "config_train": dict, "in_shape": list, "curve": dict, "attacks": dict,
+                                 "first_layer": dict}),
+    "tracking": Experiment("tracking", _tracking_units, _compute("tracking", "run_tracking"),
+                           {"family": str, "data": str, "n_eval": int, "n_masks": int, "rows": list, "alignment": dict}),
+    "taylor": Experiment("taylor", _single(presets.taylor), _compute("small", "run_taylor"), {"ts": list, "rows": list}),
+    "bound": Experiment("bound", _single(presets.bound), _compute("small", "run_bound"), {"pairs": dict}),
+    "task": Experiment("task", _single(presets.task), _compute("small", "run_task"), {**_TASK_FIELDS, "profiles": dict}),
     "task-mechanism": Experiment("task-mechanism", _single(presets.task_mechanism),
-                                 _compute("small", "run_task_mechanism")),
-    "cost": Experiment("cost", _single(presets.cost), _compute("small", "run_cost")),
+                                 _compute("small", "run_task_mechanism"), {**_TASK_FIELDS, "objective": str}),
+    "cost": Experiment("cost", _single(presets.cost), _compute("small", "run_cost"),
+                       {"median_ratio": dict, "mix_ratio": dict, "median_seconds": dict, "repeats": int,
+                        "n_train": int, "ratio_ci": dict, "mix_seconds_per_epoch": dict}),
 }
 
 
@@ -75,7 +94,9 @@ def _compute_and_store(name: str, preset: str, root: str, seed: int, config: dic
     import torch
 
     torch.set_num_threads(1)
-    ResultStore(root).fetch(name, preset, seed, config, lambda: EXPERIMENTS[name].compute(config, seed), rerun=True)
+    exp = EXPERIMENTS[name]
+    ResultStore(root).fetch(name, preset, seed, config, lambda: exp.compute(config, seed), rerun=True,
+                            validate=exp.data_problem)
 
 
 def _compute_in_workers(name: str, preset: str, store: ResultStore, todo: list[tuple[int, dict[str, Any]]],
@@ -119,11 +140,12 @@ def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, 
     exp = EXPERIMENTS[name]
     units = [(seed + unit_seed, config) for unit_seed, config in exp.units(preset)]
     todo = [(s, c) for s, c in units if (rerun and store.path(name, preset, s, c) not in store.fresh)
-            or (not rerun and store.load(name, preset, s, c) is None)]
-    if jobs > 1 and len(todo) > 1:
+            or (not rerun and store.load(name, preset, s, c, validate=exp.data_problem) is None)]
+    if jobs > 1 and len(todo) > 1 and store.recompute:
         _compute_in_workers(name, preset, store, todo, jobs)
         store.fresh.update(store.path(name, preset, s, c) for s, c in todo)
-    return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun).data for s, c in units]
+    return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun,
+                        validate=exp.data_problem).data for s, c in units]
 
 
 __all__ = ["EXPERIMENTS", "FASHION_HINT", "PRESETS", "Experiment", "NeedsData", "collect"]

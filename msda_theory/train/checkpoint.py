@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from msda_theory.io import (
-    naming_target, open_regular, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+    open_regular, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
 )
 
 CHECKPOINT = "checkpoint.pt"
@@ -49,29 +49,20 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
     """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash.
 
-    A full disk or read-only folder is an OSError naming ``checkpoint.pt`` (``io.naming_target``).
-    """
-    with naming_target(run_dir / CHECKPOINT):
-        return _stage_checkpoint(run_dir, state)
-
-
-def _stage_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
-    """Write ``state`` beside the checkpoint, then its checksum, then rename it over the checkpoint."""
+    The checksum is written once the new payload is complete and before its rename (``io.save_torch_atomic``); a
+    full disk or read-only folder is an OSError naming ``checkpoint.pt`` (``io.naming_target``)."""
     file = run_dir / CHECKPOINT
-    tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.new"
-    try:
-        save_atomic(tmp, state)
+
+    def write_checksum(tmp: Path) -> None:
         hashes = [sha256_file(tmp)] + ([sha256_file(file)] if file.is_file() else [])
         write_text_atomic(run_dir / CHECKSUM, "\n".join(hashes) + "\n")
-        os.replace(tmp, file)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return file
+
+    return save_atomic(file, state, before_replace=write_checksum)
 
 
-STAGING = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.(?:new|tmp)$")
-"""Names of staged writes in a run folder: ``.checkpoint.pt.<pid>.new`` and the writers' ``.<name>.<pid>.tmp``."""
+STAGING = re.compile(r"^\.(?P<target>.+?)\.(?P<pid>\d+)(?:\.[0-9a-f]{16})?\.(?:new|tmp)$")
+"""Names of staged writes in a run folder: the writers' ``.<name>.<pid>.<16 hex>.tmp`` (``io.temp_path``) and the
+older ``.checkpoint.pt.<pid>.new`` / ``.<name>.<pid>.tmp``."""
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,10 +1,13 @@
 """Sweeps: strategies x seeds (x data sets) as independent training jobs, and one results table.
 
-Each job is ``fit(config, OUT/<data>/<strategy>/seed<k>, resume=True)``: a job
-whose checkpoint holds every epoch of the same config and data (fingerprint) is
-skipped, an interrupted one resumes from its last checkpoint, and a folder
-holding a run of another config or other data is trained afresh (or refused
-with ``rerun=False``), so the table only ever reports the sweep's own config.
+Each job is ``fit(config, OUT/<data>-<hash>/<strategy>/seed<k>, resume=True)``
+(the data folder is a slug and a hash of the full data spec, so two specs never
+share one): a job whose checkpoint holds every epoch of the same config and data
+(fingerprint) is skipped, an interrupted one resumes from its last checkpoint, a
+finished job of another config (another sweep's work) is refused unless
+``overwrite=True``, and an unfinished one of another config or data is trained
+afresh (or refused with ``rerun=False``), so the table only ever reports the
+sweep's own config.
 Duplicate strategies, seeds or data sets are dropped with a warning. The table gives, per data set and
 strategy, the mean over seeds of the final test accuracy and loss with a 95%
 t-interval: mean +- t_{0.975, n-1} * sd / sqrt(n) (sd with ddof=1).
@@ -28,6 +31,7 @@ be on storage shared by the workers.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -42,7 +46,7 @@ import joblib
 from torch import nn
 from tqdm.auto import tqdm
 
-from msda_theory.train.checkpoint import read_metrics, write_json_atomic, write_text_atomic
+from msda_theory.train.checkpoint import is_finished, read_metrics, write_json_atomic, write_text_atomic
 from msda_theory import masks
 from msda_theory.stats import t_interval
 from msda_theory.train.config import TrainConfig, strategy_specs
@@ -53,12 +57,35 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
 
 
+def data_folder(data: str) -> str:
+    """'<slug>-<8 hex>': a readable slug of the data spec (letters, digits, '-', '.'; at most 48 characters)
+    and the first 8 hex digits of sha256(spec), so two specs never share a folder ('npz:日本.npz', 'npz:中国.npz')."""
+    slug = re.sub(r"[^A-Za-z0-9.\-]+", "_", data).strip("_.")[:48] or "data"
+    return f"{slug}-{hashlib.sha256(data.encode()).hexdigest()[:8]}"
+
+
 def run_dir(out_dir: str | Path, config: TrainConfig) -> Path:
-    """OUT/<data slug>/<strategy slug>/seed<k>; the slugs keep letters, digits, '-', '.' and '=' (the strategy's
-    is its spec without default parameters: 'hmix', 'hmix_r=0.25')."""
-    slug = re.sub(r"[^A-Za-z0-9.\-]+", "_", config.data).strip("_") or "data"
-    strategy = re.sub(r"[^A-Za-z0-9.=\-]+", "_", masks.short_spec(config.strategy)).strip("_")
-    return Path(out_dir) / slug / strategy / f"seed{config.seed}"
+    """OUT/<data folder>/<strategy folder>/seed<k>: ``data_folder`` (slug and hash of the full data spec) and the
+    strategy's spec without default parameters ('hmix', 'hmix_r=0.25'), with a hash of the spec where the slug had
+    to replace characters."""
+    spec = masks.short_spec(config.strategy)
+    strategy = re.sub(r"[^A-Za-z0-9.=\-]+", "_", spec).strip("_")
+    if strategy != spec:
+        strategy = f"{strategy[:48]}-{hashlib.sha256(spec.encode()).hexdigest()[:8]}"
+    return Path(out_dir) / data_folder(config.data) / strategy / f"seed{config.seed}"
+
+
+def foreign_jobs(out_dir: str | Path, configs: Sequence[TrainConfig]) -> list[str]:
+    """The job folders under ``out_dir`` holding a finished run of another config than the sweep's, each as
+    'folder (fields [...])'."""
+    found = []
+    for config in configs:
+        folder, wanted = run_dir(out_dir, config), config.to_dict()
+        stored = read_metrics(folder) if is_finished(folder) else None
+        if isinstance(stored, dict) and stored.get("config") != wanted:
+            old = stored["config"] if isinstance(stored.get("config"), dict) else {}
+            found.append(f"{folder} (fields {sorted(k for k in wanted if old.get(k) != wanted[k])})")
+    return found
 
 
 def run_job(config: dict[str, Any], out_dir: str, rerun: bool = True,
@@ -200,6 +227,7 @@ def run_sweep(
     jobs: int = 1,
     backend: str | None = None,
     rerun: bool = True,
+    overwrite: bool = False,
     model: Any = None,
     train_data: Any = None,
     test_data: Any = None,
@@ -216,7 +244,9 @@ def run_sweep(
         datasets: data set names; default ``[base.data]``.
         jobs: parallel workers (joblib ``n_jobs``; -1 = all cores).
         backend: a joblib backend name, or None for the active one (see module docstring).
-        rerun: replace job folders holding a run of another config or data (False: refuse them).
+        rerun: replace unfinished job folders holding a run of another config or data (False: refuse them).
+        overwrite: replace job folders holding a *finished* run of another config (another sweep's
+            work); without it the sweep refuses them before running anything.
         model, train_data, test_data: a user's own, as for ``fit``; ``model`` is a callable
             returning a fresh nn.Module (or a factory spec), built per job under its seed. With
             ``jobs`` > 1 they must pickle (defined at a module's top level).
@@ -238,6 +268,11 @@ def run_sweep(
     datasets = unique(datasets or [base.data], "data sets")
     configs = [replace(base, data=d, strategy=s, seed=k) for d in datasets for s in strategies for k in seeds]
     out = Path(out_dir)
+    foreign = foreign_jobs(out, configs)
+    if foreign and not overwrite:
+        raise ValueError(f"sweep folder {out} holds {len(foreign)} finished job(s) of another config, e.g. "
+                         f"{foreign[0]}; pass --overwrite (overwrite=True) to replace them, or another --out")
+    rerun = rerun or overwrite
     sweep = {"base": base.to_dict(), "strategies": strategies, "seeds": seeds, "datasets": datasets}
     calls = [joblib.delayed(run_job)(c.to_dict(), str(run_dir(out, c)), rerun, user) for c in configs]
     done = _run_jobs(calls, jobs, backend, progress)
@@ -259,5 +294,6 @@ def run_sweep(
     return result
 
 
-__all__ = ["BACKENDS", "confidence_interval", "connect_backend", "markdown_table", "run_dir", "run_job",
+__all__ = ["BACKENDS", "confidence_interval", "connect_backend", "data_folder", "foreign_jobs", "markdown_table",
+           "run_dir", "run_job",
            "run_sweep", "summarize", "unique"]

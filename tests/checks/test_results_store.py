@@ -1,11 +1,19 @@
-"""The results store: keys, provenance, reuse on a matching config hash, recompute on --rerun or a changed config."""
+"""The results store: keys, provenance, reuse on a matching config hash, recompute on --rerun or a changed config,
+code fingerprints (stale results recomputed, or used and flagged with reuse_stale), recompute=False refusals.
+Tampered and malformed files: tests/fuzz/test_store_tampering.py."""
 from __future__ import annotations
 
 import json
+import logging
+import shutil
+from pathlib import Path
 
 import pytest
 
-from msda_theory.results import ResultStore, config_hash
+from msda_theory import results
+from msda_theory.results import (
+    ResultStore, ResultUnavailable, code_fingerprint, config_hash, git_commit, source_fingerprint,
+)
 
 
 def test_hash_is_canonical_and_sensitive() -> None:
@@ -50,3 +58,83 @@ def test_rerun_recomputes_each_key_once_per_store(tmp_path) -> None:
 def test_bad_keys(tmp_path, key, message) -> None:
     with pytest.raises(ValueError, match=message):
         ResultStore(tmp_path).path(*key, {})
+
+
+def test_provenance_records_the_code_fingerprint_and_commit(tmp_path) -> None:
+    result = ResultStore(tmp_path).fetch("exp", "tiny", 0, {}, lambda: {"v": 1})
+    assert result.provenance["code_fingerprint"] == code_fingerprint() and len(code_fingerprint()) == 64
+    assert result.provenance["git_commit"] == git_commit() and not result.stale
+
+
+def test_the_fingerprint_covers_every_py_file_of_the_package_and_nothing_else(tmp_path) -> None:
+    package = Path(results.__file__).parent
+    copy = tmp_path / "msda_theory"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert source_fingerprint(copy) == code_fingerprint()
+    (copy / "notes.txt").write_text("not source")
+    assert source_fingerprint(copy) == code_fingerprint()
+    masks = copy / "masks" / "mixup.py"
+    masks.write_bytes(masks.read_bytes() + b"\n")
+    changed = source_fingerprint(copy)
+    assert changed != code_fingerprint()
+    (copy / "masks" / "mixup.py").rename(copy / "masks" / "mixup2.py")  # same bytes under another name
+    assert source_fingerprint(copy) not in (changed, code_fingerprint())
+
+
+def _committed_like(root: Path, data: dict) -> Path:
+    """A stored result as the committed ones are: valid, but without a code fingerprint (older code)."""
+    ResultStore(root).fetch("exp", "tiny", 0, {"n": 1}, lambda: data)
+    path = ResultStore(root).path("exp", "tiny", 0, {"n": 1})
+    raw = json.loads(path.read_text())
+    del raw["provenance"]["code_fingerprint"]
+    raw["provenance"]["git_commit"] = "ce5f99a"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_a_result_of_other_code_is_recomputed_by_default(tmp_path) -> None:
+    path = _committed_like(tmp_path, {"v": "old"})
+    with pytest.raises(ResultUnavailable, match=r"stored by other code \(git ce5f99a, no code fingerprint"):
+        ResultStore(tmp_path, recompute=False).fetch("exp", "tiny", 0, {"n": 1}, lambda: {"v": "new"})
+    result = ResultStore(tmp_path).fetch("exp", "tiny", 0, {"n": 1}, lambda: {"v": "new"})
+    assert result.data == {"v": "new"} and not result.reused
+    assert json.loads(path.read_text())["provenance"]["code_fingerprint"] == code_fingerprint()
+
+
+def test_reuse_stale_uses_it_flagged_and_warns_once_per_experiment(tmp_path, caplog) -> None:
+    _committed_like(tmp_path, {"v": "old"})
+    store = ResultStore(tmp_path, reuse_stale=True)
+    with caplog.at_level(logging.WARNING, logger="msda_theory.results"):
+        first = store.fetch("exp", "tiny", 0, {"n": 1}, lambda: {"v": "new"})
+        again = store.fetch("exp", "tiny", 0, {"n": 1}, lambda: {"v": "new"})
+    assert first.data == again.data == {"v": "old"} and first.stale and first.reused
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == ["using stored exp results of other code (git ce5f99a) as they are (stale)"]
+    assert [r.stale for r in store.served] == [True, True]
+
+
+def test_no_recompute_refuses_a_missing_result_and_a_rerun(tmp_path) -> None:
+    store = ResultStore(tmp_path, recompute=False)
+    with pytest.raises(ResultUnavailable, match=r"no usable stored result .*seed0-\w{12}\.json: missing"):
+        store.fetch("exp", "tiny", 0, {}, lambda: {})
+    ResultStore(tmp_path).fetch("exp", "tiny", 0, {}, lambda: {"v": 1})
+    assert store.fetch("exp", "tiny", 0, {}, lambda: {}).data == {"v": 1}
+    with pytest.raises(ResultUnavailable, match=r"cannot rerun .*: recomputing is off"):
+        store.fetch("exp", "tiny", 0, {}, lambda: {}, rerun=True)
+
+
+def test_collect_recomputes_data_of_the_wrong_shape(tmp_path, monkeypatch) -> None:
+    from msda_theory import experiments
+
+    calls = []
+    fake = experiments.Experiment("taylor", lambda preset: [(0, {"k": 1})],
+                                  lambda config, seed: calls.append(1) or {"ts": [1.0], "rows": []},
+                                  {"ts": list, "rows": list})
+    monkeypatch.setitem(experiments.EXPERIMENTS, "taylor", fake)
+    store = ResultStore(tmp_path)
+    experiments.collect("taylor", "tiny", store=store)
+    path = store.path("taylor", "tiny", 0, {"k": 1})
+    raw = json.loads(path.read_text())
+    path.write_text(json.dumps({**raw, "data": {"ts": [1.0], "rows": "planted"}}))
+    assert experiments.collect("taylor", "tiny", store=ResultStore(tmp_path)) == [{"ts": [1.0], "rows": []}]
+    assert len(calls) == 2

@@ -43,3 +43,11 @@ def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, argv: l
     assert main(["weights", *argv, "--json", str(tmp_path / "w.json")]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_248_character_json_name_is_written(tmp_path) -> None:
+    """The temp file beside a long (legal) target name still fits 255 bytes (it used to be refused after the work)."""
+    out = tmp_path / ("w" * 243 + ".json")
+    assert len(out.name) == 248
+    assert main(["weights", "--strategy", "mixup", "--size", "4x4", "--method", "exact", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["a_p"] and [p.name for p in tmp_path.iterdir()] == [out.name]

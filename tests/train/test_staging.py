@@ -32,15 +32,17 @@ def config(**overrides) -> TrainConfig:
                           **overrides})
 
 
-@pytest.mark.parametrize("name, target", [
-    (".checkpoint.pt.123.new", "checkpoint.pt"),
-    ("..checkpoint.pt.123.new.123.tmp", ".checkpoint.pt.123.new"),
-    (".metrics.json.77.tmp", "metrics.json"),
-    (".checkpoint.sha256.9.tmp", "checkpoint.sha256"),
+@pytest.mark.parametrize("name, target, pid", [
+    (".checkpoint.pt.123.new", "checkpoint.pt", 123),
+    ("..checkpoint.pt.123.new.123.tmp", ".checkpoint.pt.123.new", 123),
+    (".metrics.json.77.tmp", "metrics.json", 77),
+    (".checkpoint.sha256.9.tmp", "checkpoint.sha256", 9),
+    (".checkpoint.pt.4321.0123456789abcdef.tmp", "checkpoint.pt", 4321),  # io.temp_path's names
+    (".metrics.json.55.0123456789012345.tmp", "metrics.json", 55),  # all-digit random part
 ])
-def test_the_staging_pattern_names_the_writer(name: str, target: str) -> None:
+def test_the_staging_pattern_names_the_writer(name: str, target: str, pid: int) -> None:
     match = STAGING.match(name)
-    assert match is not None and match["target"] == target and int(match["pid"]) == int(name.split(".")[-2])
+    assert match is not None and match["target"] == target and int(match["pid"]) == pid
 
 
 @pytest.mark.parametrize("name", [".lock", "checkpoint.pt", ".checkpoint.pt.new", ".x.12a.tmp", "notes.123.tmp"])

@@ -1,6 +1,7 @@
 """Sweeps: local joblib backend, the results table with t-intervals, skipping finished jobs."""
 import json
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -50,20 +51,34 @@ def _rows(result):
     return {r["strategy"]: r for r in result["rows"]}
 
 
-def test_a_rerun_with_another_config_retrains_instead_of_reporting_old_results(tmp_path):
+def test_a_sweep_with_another_config_refuses_finished_jobs_unless_overwrite(tmp_path):
     pytest.importorskip("sklearn")
     base = TrainConfig(data="digits", model="linear", epochs=1, subset=64, test_subset=32, batch_size=32)
     run_sweep(base, ["none"], [0], out_dir=tmp_path)
+    job = run_dir(tmp_path, replace(base, strategy="none", seed=0))
+    mtime = (job / "metrics.json").stat().st_mtime_ns
     other = TrainConfig(**{**base.to_dict(), "lr": 0.01})
-    with pytest.raises(ValueError, match=r"different config \(fields \['lr'\]\); rerun without --no-rerun"):
-        run_sweep(other, ["none"], [0], out_dir=tmp_path, rerun=False)
-    second = run_sweep(other, ["none"], [0], out_dir=tmp_path)
+    for rerun in (True, False):
+        with pytest.raises(ValueError, match=r"holds 1 finished job\(s\) of another config, e\.g\. .*seed0 "
+                                             r"\(fields \['lr'\]\); pass --overwrite"):
+            run_sweep(other, ["none"], [0], out_dir=tmp_path, rerun=rerun)
+    assert (job / "metrics.json").stat().st_mtime_ns == mtime  # the first sweep's work is untouched
+    second = run_sweep(other, ["none"], [0], out_dir=tmp_path, overwrite=True)
     assert second["rerun"] == [str(run_dir(tmp_path, replace(other, strategy="none", seed=0)))]
     assert second["skipped"] == [] and second["ran"] == []
     stored = json.loads((run_dir(tmp_path, replace(other, strategy="none")) / "metrics.json").read_text())
     assert stored["config"]["lr"] == 0.01
     third = run_sweep(other, ["none"], [0], out_dir=tmp_path)
     assert len(third["skipped"]) == 1 and _rows(third) == _rows(second)
+
+
+@pytest.mark.parametrize("names", [("日本.npz", "中国.npz"), ("a b.npz", "a_b.npz"), ("x.npz", "X.npz")])
+def test_job_folders_of_distinct_data_specs_differ(tmp_path, names):
+    folders = {run_dir(tmp_path, TrainConfig(data=f"npz:{n}", model="linear")) for n in names}
+    assert len(folders) == 2
+    for folder in folders:
+        assert folder.parent.parent.parent == tmp_path and folder.parts[-2:] == ("none", "seed0")
+        assert re.fullmatch(r"[A-Za-z0-9._-]+-[0-9a-f]{8}", folder.parts[-3])
 
 
 def test_duplicate_strategies_and_seeds_are_dropped_with_a_warning(tmp_path):

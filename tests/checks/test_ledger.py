@@ -1,0 +1,83 @@
+"""The claims ledger: ``check --only`` replaces its rows in place and keeps the others, the header names the
+commits and code fingerprints of the stored results used, and ``--no-recompute`` labels stale results."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from msda_theory.checks.ledger_file import cells
+from msda_theory.cli import main
+
+ROOT = Path(__file__).parents[2]
+
+
+def _rows(text: str) -> dict[str, str]:
+    table = text.split("## Discussion")[0].splitlines()
+    return {cells(line)[0]: line for line in table if line.startswith("| ") and not line.startswith("| # |")}
+
+
+def _blocks(text: str) -> dict[str, str]:
+    parts = text.split("\n### Claim ")[1:]
+    return {p.split(":")[0]: p.strip() for p in parts}
+
+
+def test_check_full_only_4_keeps_the_other_rows_of_the_committed_ledger(tmp_path) -> None:
+    ledger = tmp_path / "paper_checks.md"
+    shutil.copy(ROOT / "paper_checks.md", ledger)
+    before = ledger.read_text()
+    assert main(["--quiet", "check", "--full", "--only", "4", "--out", str(ledger), "--results",
+                 str(tmp_path / "results"), "--figures-dir", str(tmp_path / "figures")]) == 0
+    after = ledger.read_text()
+    old, new = _rows(before), _rows(after)
+    assert list(new) == list(old) and len(old) == 17  # every row, in the same order
+    assert {k: v for k, v in new.items() if k != "4"} == {k: v for k, v in old.items() if k != "4"}
+    assert cells(new["4"])[5] == "**holds**" and new["4"] != old["4"]  # rechecked now (another runtime, remainder)
+    assert _blocks(after) == _blocks(before)
+    assert len(after.splitlines()) >= len(before.splitlines())
+    assert "- this run rechecked claim(s) 4 (`--only`); the other rows are kept from the previous ledger (date: " \
+        in after
+    assert before.split("**Summary:** ")[1].split(", of 17 checks")[0] in after  # the same verdict counts
+
+
+def test_only_into_a_ledger_of_another_preset_or_a_non_ledger_is_refused_before_any_work(tmp_path, capsys) -> None:
+    ledger = tmp_path / "ledger.md"
+    shutil.copy(ROOT / "paper_checks.md", ledger)
+    before = ledger.read_text()
+    common = ["--results", str(tmp_path / "results"), "--figures-dir", str(tmp_path / "figures")]
+    assert main(["--quiet", "check", "--preset", "tiny", "--only", "4", "--out", str(ledger), *common]) == 2
+    assert "is a ledger of preset evidence, seed 0; --only with preset tiny, seed 0 would mix two runs" \
+        in capsys.readouterr().err
+    other = tmp_path / "notes.md"
+    other.write_text("my notes\n")
+    assert main(["--quiet", "check", "--preset", "tiny", "--only", "4", "--out", str(other), *common]) == 2
+    assert "exists but is not a claims ledger" in capsys.readouterr().err
+    assert ledger.read_text() == before and other.read_text() == "my notes\n"
+    assert not (tmp_path / "results").exists()
+
+
+def test_no_recompute_uses_committed_results_and_names_their_commit(tmp_path) -> None:
+    shutil.copytree(ROOT / "results" / "cost", tmp_path / "results" / "cost")
+    stored = [json.loads(p.read_text()) for p in (tmp_path / "results" / "cost").rglob("*.json")]
+    commit = stored[0]["provenance"]["git_commit"]
+    assert len(stored) == 1 and "code_fingerprint" not in stored[0]["provenance"]  # committed by older code
+    ledger = tmp_path / "ledger.md"
+    assert main(["--quiet", "check", "--full", "--only", "12a", "--no-recompute", "--out", str(ledger),
+                 "--results", str(tmp_path / "results"), "--figures-dir", str(tmp_path / "figures")]) == 0
+    text = ledger.read_text()
+    assert f"- results used: 1 stored results (0 computed in this run) from git {commit}; code fingerprints none" in text
+    assert "1 of them **stale**" in text
+    assert cells(_rows(text)["12a"])[7].endswith(f"; stale results (git {commit})")
+    assert json.loads(next((tmp_path / "results" / "cost").rglob("*.json")).read_text()) == stored[0]  # untouched
+
+
+def test_rerun_and_no_recompute_together_are_refused(tmp_path, capsys) -> None:
+    assert main(["check", "--only", "4", "--rerun", "--no-recompute", "--out", str(tmp_path / "l.md")]) == 2
+    assert "--rerun and --no-recompute contradict each other" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("row, verdict", [("| 9 | a \\| b | paper | m | v | **holds** | `c` | 1.5 s |", "**holds**")])
+def test_cells_keep_escaped_bars_inside_a_cell(row, verdict) -> None:
+    assert cells(row)[1] == "a \\| b" and cells(row)[5] == verdict
