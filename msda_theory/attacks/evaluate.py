@@ -51,11 +51,6 @@ def model_device(model: nn.Module, fallback: torch.device) -> torch.device:
     return fallback
 
 
-def _count_correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> int:
-    with torch.no_grad():
-        return int((predict(model(x)) == y).sum())
-
-
 class Normalized(nn.Module):
     """x -> model((x − mean) / std), mean and std per channel (C,) broadcast over (B, C, H, W)."""
 

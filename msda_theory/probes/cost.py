@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Sequence
 
-from msda_theory.stats import paired_difference, t_interval
+from msda_theory.stats import t_interval
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig, epoch_cost
 
@@ -32,14 +32,4 @@ def cost_probe(base: TrainConfig, *, strategies: Sequence[str] = PAPER_FAMILIES,
                            "median_seconds": res["median_seconds"], "repeats": repeats, "n_train": res["n_train"]}
     out["ratio_ci"] = {s: t_interval([a / b for a, b in zip(sec[s], sec["mixup"])]).as_dict() for s in sec}
     out["mix_seconds_per_epoch"] = {s: statistics.median(v) for s, v in mix_sec.items()}
-    return out
-
-
-def accuracy_comparison(test_acc: dict[str, Sequence[float]]) -> dict[str, Any]:
-    """Accuracy per strategy (t-CI) and the paired Δ of each of HMix, GMix against each of Mixup, CutMix."""
-    out: dict[str, Any] = {"accuracy": {s: t_interval(v).as_dict() for s, v in test_acc.items()}, "delta": {}}
-    for new in NEW:
-        for old in OLD:
-            if new in test_acc and old in test_acc:
-                out["delta"][f"{new}-{old}"] = paired_difference(test_acc[new], test_acc[old]).as_dict()
     return out

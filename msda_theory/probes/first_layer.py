@@ -9,16 +9,11 @@ measures, for a trained W and any strategy's pixel-pair weights A,
 with A (H·W, H·W) broadcast over channel pairs (the mask is shared by channels),
 and the radial spatial-frequency energy of the filters.
 
-Prediction (written before measuring; see ``msda_theory.probes.robustness``):
 Mixup's A is a constant, so A ⊙ Σ = c Σ penalizes W most on the data's principal
-directions (low spatial frequencies); CutMix keeps only nearby-pixel covariance,
-closer to plain weight decay. Hence Mixup-trained filters should carry less
-low-frequency energy relative to vanilla than CutMix-trained ones, and a model
-trained with strategy s should have the smallest penalty under its own A_s.
+directions (low spatial frequencies); CutMix keeps only nearby-pixel covariance.
+The ledger's row 8b judges the penalties of trained models (checks/claim_08_first_layer.py).
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import torch
 from torch import nn
@@ -113,92 +108,3 @@ def radial_spectrum(filters: torch.Tensor, size: int | None = None) -> torch.Ten
     radius = torch.sqrt(freq[:, None] ** 2 + freq[None, :] ** 2).round().long()  # (n, n)
     bins = int(radius.max()) + 1
     return torch.zeros(bins, dtype=torch.float64).index_add_(0, radius.flatten(), power.sum(0).flatten())
-
-
-def low_frequency_share(spectrum: torch.Tensor, cutoff: int) -> float:
-    """Σ_{k ≤ cutoff} E[k] / Σ_k E[k]: the share of filter energy at low spatial frequency."""
-    total = float(spectrum.sum())
-    return float(spectrum[: cutoff + 1].sum()) / total if total > 0 else float("nan")
-
-
-def penalty_table(grams: dict[str, torch.Tensor], weights: dict[str, torch.Tensor], sigma: torch.Tensor,
-                  channels: int) -> dict[str, dict[str, float]]:
-    """table[trained][penalty] = tr(W_trained (A_penalty ⊙ Σ) W_trainedᵀ), every model × every A."""
-    return {t: {s: first_layer_penalty(g, a, sigma, channels) for s, a in weights.items()} for t, g in grams.items()}
-
-
-def relative_to(table: dict[str, dict[str, float]], baseline: str) -> dict[str, dict[str, float]]:
-    """ratio[t][s] = table[t][s] / table[baseline][s] (penalty relative to the vanilla model)."""
-    if baseline not in table:
-        raise ValueError(f"baseline {baseline!r} is not a row of the table")
-    return {t: {s: v / table[baseline][s] for s, v in row.items()} for t, row in table.items()}
-
-
-def row_normalized(ratio: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """ratio[t][s] / mean_s' ratio[t][s']: a model's penalty profile across the A_s, free of W's overall scale."""
-    return {t: {s: v * len(row) / sum(row.values()) for s, v in row.items()} for t, row in ratio.items()}
-
-
-def own_strategy_lowest(ratio: dict[str, dict[str, float]], strategies: Sequence[str]) -> dict[str, bool]:
-    """For each penalty column s: is the model trained with s the lowest (relative to vanilla) among ``strategies``?"""
-    out = {}
-    for s in strategies:
-        column = {t: ratio[t][s] for t in strategies if t in ratio}
-        out[s] = bool(column) and min(column, key=column.get) == s
-    return out
-
-
-def first_layer_probe(runs: dict[str, list], x_train: torch.Tensor, weights: dict[str, torch.Tensor], *,
-                      spectrum_size: int = 8, low_cutoff: int = 1) -> dict[str, object]:
-    """Penalty table and filter spectra of trained models (``runs[strategy][seed]`` with ``.model``).
-
-    Args:
-        runs: must contain 'none' (vanilla), same seeds for every strategy.
-        x_train: the training images (n, C, H, W) for Σ.
-        weights: A_s (HW, HW) per MSDA strategy s (the penalty columns).
-        spectrum_size: conv filters are zero-padded to this size (linear filters keep the image size).
-        low_cutoff: radial bins 0..low_cutoff count as low frequency.
-
-    Returns:
-        {"penalty": table[t][s] (mean over seeds), "ratio": mean over seeds of P(W_t, A_s)/P(W_none, A_s),
-         "own_lowest": per column s, the share of seeds where model s has the lowest ratio,
-         "own_lowest_row_normalized": the same after dividing each model's row by its mean (removes the
-         overall scale of W, keeps which A-norm it is small in),
-         "spectrum": normalized radial energy per strategy (mean over seeds), "low_share": Σ_{k≤cutoff},
-         "low_share_ratio": low_share[t] / low_share['none']}.
-    """
-    if "none" not in runs:
-        raise ValueError("runs must contain the vanilla strategy 'none'")
-    in_shape = tuple(int(s) for s in x_train.shape[1:])
-    sigma = data_covariance(x_train)
-    seeds = len(runs["none"])
-    tables = []
-    for k in range(seeds):
-        grams = {t: first_layer_gram(rs[k].model.first_layer, in_shape) for t, rs in runs.items()}
-        tables.append(penalty_table(grams, weights, sigma, in_shape[0]))
-    ratios = [relative_to(tab, "none") for tab in tables]
-    msda = [s for s in weights if s in runs]
-    own = [own_strategy_lowest(r, msda) for r in ratios]
-    own_shape = [own_strategy_lowest(row_normalized(r), msda) for r in ratios]
-    spectra = {}
-    for t, rs in runs.items():
-        per_seed = []
-        for r in rs:
-            filt = filters_of(r.model.first_layer, in_shape)
-            spec = radial_spectrum(filt, spectrum_size if filt.shape[-1] < spectrum_size else None)
-            per_seed.append(spec / spec.sum())
-        spectra[t] = torch.stack(per_seed).mean(0)
-    low = {t: low_frequency_share(sp, low_cutoff) for t, sp in spectra.items()}
-    def mean(rows: list[dict[str, dict[str, float]]], t: str, s: str) -> float:
-        return sum(r[t][s] for r in rows) / len(rows)
-
-    return {
-        "penalty": {t: {s: mean(tables, t, s) for s in weights} for t in runs},
-        "ratio": {t: {s: mean(ratios, t, s) for s in weights} for t in runs},
-        "own_lowest": {s: sum(o[s] for o in own) / seeds for s in msda},
-        "own_lowest_row_normalized": {s: sum(o[s] for o in own_shape) / seeds for s in msda},
-        "spectrum": {t: sp.tolist() for t, sp in spectra.items()},
-        "low_share": low,
-        "low_share_ratio": {t: low[t] / low["none"] for t in runs},
-        "spectrum_size": spectrum_size, "low_cutoff": low_cutoff,
-    }

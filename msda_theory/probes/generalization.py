@@ -54,8 +54,3 @@ def linear_generalization(thetas: dict[str, Sequence[torch.Tensor]], a_pq: dict[
             "gamma": t_interval([c * k for c, k in zip(caps, curv)]).as_dict() if caps else None,
         }
     return out
-
-
-def gap_table(runs: dict[str, list]) -> dict[str, dict[str, float]]:
-    """Train–test accuracy gap per strategy (t-CI over seeds) from ``runs[strategy][seed].gap``."""
-    return {s: t_interval([r.gap for r in rs]).as_dict() for s, rs in runs.items()}

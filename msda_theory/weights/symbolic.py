@@ -20,7 +20,6 @@ torus=True) converges to it as the image grows (``torus_convergence``).
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Callable
 
@@ -111,9 +110,3 @@ def torus_convergence(kind: str, sizes: tuple[int, ...] = (8, 16, 32, 64), *, al
                              for qy in range(n)], dtype=torch.float64)
         out[n] = float((exact - cont).abs().max())
     return out
-
-
-def mean_over_torus(kind: str, *, alpha: int = 1, r: float = 1.0, grid: int = 64) -> float:
-    """The average of the continuum a_pq over offsets (midpoint rule), a coarse sanity number."""
-    pts = [(i + 0.5) / grid - 0.5 for i in range(grid)]
-    return math.fsum(torus_weight(kind, a, b, alpha=alpha, r=r) for a in pts for b in pts) / grid**2

@@ -91,25 +91,6 @@ def test_radial_spectrum_rejects_bad_shapes():
         fl.radial_spectrum(torch.zeros(1, 5, 5), size=3)
 
 
-def test_own_strategy_lowest_and_relative():
-    table = {"none": {"mixup": 2.0, "cutmix": 4.0}, "mixup": {"mixup": 1.0, "cutmix": 3.0},
-             "cutmix": {"mixup": 1.5, "cutmix": 2.0}}
-    ratio = fl.relative_to(table, "none")
-    assert ratio["mixup"]["mixup"] == 0.5
-    assert fl.own_strategy_lowest(ratio, ["mixup", "cutmix"]) == {"mixup": True, "cutmix": True}
-    with pytest.raises(ValueError, match="baseline 'x' is not a row"):
-        fl.relative_to(table, "x")
-
-
 def test_first_layer_requires_linear_or_conv():
     with pytest.raises(ValueError, match="first layer must be nn.Linear or nn.Conv2d"):
         fl.first_layer_gram(nn.ReLU(), (1, 2, 2))
-
-
-def test_row_normalized_removes_scale():
-    ratio = {"none": {"a": 1.0, "b": 1.0}, "a": {"a": 0.8, "b": 0.9}, "b": {"a": 0.35, "b": 0.325}}
-    norm = fl.row_normalized(ratio)
-    assert norm["b"]["a"] == pytest.approx(0.35 / 0.3375)
-    # raw: model b is lowest in both columns (smaller W overall); normalized: each model lowest in its own column
-    assert fl.own_strategy_lowest(ratio, ["a", "b"]) == {"a": False, "b": True}
-    assert fl.own_strategy_lowest(norm, ["a", "b"]) == {"a": True, "b": True}
