@@ -20,6 +20,8 @@ one ``ValueError`` naming the file.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import os
@@ -50,18 +52,46 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 
 
 def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
-    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash."""
+    """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash.
+
+    The state is serialized once, in memory: its hash comes from those bytes and one write puts them
+    in the file. The previous checkpoint's hash is the one this process wrote, while the file is still
+    the one it left (same inode, size and time stamp); otherwise it is read and hashed.
+    """
     file = run_dir / CHECKPOINT
     tmp = run_dir / f".{CHECKPOINT}.{os.getpid()}.new"
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    data = buffer.getbuffer()
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        save_atomic(tmp, state)
-        hashes = [sha256_file(tmp)] + ([sha256_file(file)] if file.is_file() else [])
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        hashes = [digest] + ([_file_hash(file)] if file.is_file() else [])
         write_text_atomic(run_dir / CHECKSUM, "\n".join(hashes) + "\n")
         os.replace(tmp, file)
+        _WRITTEN[file] = (_signature(file), digest)
     finally:
         if tmp.exists():
             tmp.unlink()
     return file
+
+
+_WRITTEN: dict[Path, tuple[tuple[int, int, int], str]] = {}
+"""checkpoint path -> (signature, SHA-256) of the last checkpoint this process wrote there."""
+
+
+def _signature(file: Path) -> tuple[int, int, int]:
+    info = file.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _file_hash(file: Path) -> str:
+    """SHA-256 of ``file``: remembered from this process's last write when the file is unchanged, else read."""
+    known = _WRITTEN.get(file)
+    if known is not None and known[0] == _signature(file):
+        return known[1]
+    return sha256_file(file)
 
 
 def verify_checksum(file: Path) -> None:
