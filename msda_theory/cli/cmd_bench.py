@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from msda_theory.bench import SHAPES, format_table, run_benchmark
+    from msda_theory.bench.mix_cost import SHAPES, format_table, run_benchmark
     from msda_theory.cli._common import output_file, write_json
 
     if args.json is not None:
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.from_json is not None and (args.readme is None or args.suite != "all"):
         raise ValueError("--from-json goes with --suite all --readme README")
     if args.suite == "all":
-        from msda_theory.bench_suite import format_suite, read_suite, run_suite, write_readme
+        from msda_theory.bench.suite import format_suite, read_suite, run_suite, write_readme
 
         if args.from_json is not None:
             write_readme(args.readme, read_suite(args.from_json))

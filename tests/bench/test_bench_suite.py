@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from msda_theory.bench_scale import in_child, slope
-from msda_theory.bench_suite import README_END, README_START, format_suite, targets, write_readme
+from msda_theory.bench.scale import in_child, slope
+from msda_theory.bench.suite import README_END, README_START, format_suite, targets, write_readme
 from msda_theory.cli import main
 
 
@@ -88,7 +88,7 @@ def test_cli_writes_the_readme_table_from_a_saved_suite_without_running(tmp_path
 
 
 def test_timed_once_calls_the_function_exactly_once() -> None:
-    from msda_theory.bench import timed
+    from msda_theory.bench.timing import timed
 
     calls = []
     assert timed(lambda: calls.append(1), once=True, cpu=True) >= 0 and calls == [1]

@@ -2,7 +2,7 @@
 
 Sections (each a ratio to a floor measured in the same run):
 mix (fixed cost per call at 2x1x4x4, ratios to one torch.lerp, and each paper family
-against a call with the official code's per-call work, ``bench_baseline``), fmix (elem
+against a call with the official code's per-call work, ``bench.official``), fmix (elem
 against batch mode at 224 px, with the share of its inverse FFTs), pgd (PGD-10 against
 11 forward+backward passes), decompose (direct estimator against its floor, on a grid
 of n up to 10,000 images; peak RSS), weights (exact CutMix at sides on a log grid;
@@ -27,8 +27,9 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from msda_theory.bench import SHAPES, TINY, format_table, interleaved_times, run_benchmark
-from msda_theory.bench_scale import in_child, pgd_case, slope
+from msda_theory.bench.mix_cost import SHAPES, TINY, format_table, run_benchmark
+from msda_theory.bench.scale import in_child, pgd_case, slope
+from msda_theory.bench.timing import interleaved_times
 from msda_theory import masks
 from msda_theory.masks import PAPER_FAMILIES
 
