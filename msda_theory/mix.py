@@ -123,7 +123,7 @@ def soft_labels(y: torch.Tensor, num_classes: int | None, label_smoothing: float
     else:
         raise ValueError(f"labels must be class indices (B,) or probability rows (B, K), got shape {tuple(y.shape)} and dtype {y.dtype}")
     if label_smoothing == 0.0:
-        return rows
+        return rows.clone()  # the caller's rows are never handed back to be written into
     return rows * (1.0 - label_smoothing) + label_smoothing / rows.shape[1]
 
 
