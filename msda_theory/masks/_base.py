@@ -122,11 +122,14 @@ def finish(mask: np.ndarray | torch.Tensor, device: Any, dtype: torch.dtype) -> 
         shown = np.ascontiguousarray(mask, dtype=np_dtype)
         lam = (np.add.reduce(shown.reshape(n, h * w), 1, dtype=np.float64) / (h * w)).astype(np_dtype)
         out, ratio = torch.from_numpy(shown), torch.from_numpy(lam)
-        if device is None or (device.type if isinstance(device, torch.device) else torch.device(device).type) == "cpu":
-            return out, ratio
-        return out.to(device), ratio.to(device)
+        return (out, ratio) if _on_cpu(device) else (out.to(device), ratio.to(device))
     mask = torch.as_tensor(mask).to(device=device, dtype=dtype)
     return mask, mask.mean((-2, -1), dtype=torch.float64).to(dtype)
+
+
+def _on_cpu(device: torch.device | str | None) -> bool:
+    """True for None (the default device of ``finish``'s callers, the CPU) and any CPU device."""
+    return device is None or (device if isinstance(device, torch.device) else torch.device(device)).type == "cpu"
 
 
 @dataclass(frozen=True)
