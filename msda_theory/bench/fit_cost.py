@@ -49,7 +49,7 @@ def bare_loop(config: Any, train: SimpleNamespace, test: SimpleNamespace) -> nn.
         model.train()
         for i, (xb, yb) in enumerate(epoch_batches(task, config.batch_size, order)):
             xb, target, _ = mix(xb, yb, sampler, num_classes=task.num_classes, mode=config.mode,
-                                pairing=config.pairing, generator=masks, check_finite=False)
+                                pairing=config.pairing, generator=masks)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, epoch * steps + i, config.epochs * steps)
             loss = training_loss(model(xb), target)
