@@ -112,9 +112,10 @@ NUMPY_DTYPES: dict[torch.dtype, type] = {torch.float16: np.float16, torch.float3
 def finish(mask: np.ndarray | torch.Tensor, device: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """The shown masks M (n, H, W) = mask cast to ``dtype`` on ``device``, and lam = mean(M) (n,) (style point 4).
 
-    lam is the mean of the cast values accumulated in float64 and rounded once to ``dtype``. A NumPy
-    mask (what the built-in geometries return) is cast and averaged in NumPy and wrapped without a
-    copy: for the one mask of a batch that is a fraction of torch's per-operation cost.
+    A NumPy mask (what the built-in geometries but FMix's return) is cast and averaged in NumPy,
+    lam accumulated in float64 and rounded once to ``dtype``, and both are wrapped without a copy: for
+    the one mask of a batch that is a fraction of torch's per-operation cost. A tensor mask is cast
+    and averaged in torch.
     """
     np_dtype = NUMPY_DTYPES.get(dtype)
     if isinstance(mask, np.ndarray) and np_dtype is not None:
@@ -124,7 +125,7 @@ def finish(mask: np.ndarray | torch.Tensor, device: Any, dtype: torch.dtype) -> 
         out, ratio = torch.from_numpy(shown), torch.from_numpy(lam)
         return (out, ratio) if _on_cpu(device) else (out.to(device), ratio.to(device))
     mask = torch.as_tensor(mask).to(device=device, dtype=dtype)
-    return mask, mask.mean((-2, -1), dtype=torch.float64).to(dtype)
+    return mask, mask.mean((-2, -1))  # in dtype: exact for binary masks (FMix) below 2^24 pixels
 
 
 def _on_cpu(device: torch.device | str | None) -> bool:
