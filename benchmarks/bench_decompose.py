@@ -1,6 +1,6 @@
 """The direct estimator of ``decompose`` against its floor, with peak memory (issue 13).
 
-Runs ``msda_theory.bench_scale.decompose_case`` in a one-thread child process: n
+Runs ``msda_theory.bench.scale.decompose_case`` in a one-thread child process: n
 Fashion-MNIST images (digits upsampled when absent; uniform 3x32x32 noise for
 --model resnet), the package's model with softplus, ``n_masks`` draws per image.
 The floor is, per draw, one forward pass for the mixed loss plus one forward-over-forward
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from msda_theory.bench_scale import in_child
+from msda_theory.bench.scale import in_child
 
 
 def main() -> None:

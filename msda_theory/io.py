@@ -222,6 +222,13 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
         return _replace_from_tmp(Path(path), lambda tmp: tmp.write_text(text))
 
 
+def write_bytes_atomic(path: str | os.PathLike, data: bytes | memoryview, *,
+                       before_replace: Callable[[Path], Any] | None = None) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and a rename; ``before_replace(tmp)`` runs in between."""
+    with naming_target(path):
+        return _replace_from_tmp(Path(path), lambda tmp: tmp.write_bytes(data), before_replace)
+
+
 def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFinite = "error") -> Path:
     """Write ``payload`` as strict, indented JSON to ``path`` via a temporary file and a rename."""
     return write_text_atomic(path, dumps(payload, nonfinite=nonfinite))

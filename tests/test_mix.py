@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from torch.utils.data import DataLoader, TensorDataset
 
 from msda_theory import masks
-from msda_theory.mix import MixAugment, MixCollate, mix, partners, soft_labels
+from msda_theory.mix import MixAugment, MixCollate, mix, one_hot_rows, partners, soft_labels
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -193,3 +193,42 @@ def test_cutmix_boxes_are_the_draws_of_sample_and_the_zeros_of_its_masks() -> No
         inside = torch.zeros(9, 13, dtype=torch.bool)
         inside[top:bottom, left:right] = True
         assert torch.equal(m == 0, inside) and bool((m[~inside] == 1).all())
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_non_finite_images_are_refused_with_their_count(bad: float, dtype: torch.dtype) -> None:
+    x = torch.rand(3, 2, 4, 4).to(dtype)
+    x[0, 1, 2, 3] = x[2, 0, 0, 0] = bad
+    with pytest.raises(ValueError, match=r"^x holds 2 non-finite values$"):
+        mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3, check_finite=True)
+    out, _, _ = mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3)  # off by default: one pass less
+    assert out.shape == x.shape
+
+
+def test_large_finite_images_whose_sum_overflows_are_accepted() -> None:
+    x = torch.full((2, 1, 4, 4), 3e38)  # the sum overflows to inf, yet every value is finite
+    out, _, _ = mix(x, torch.tensor([0, 1]), masks.Mixup(), num_classes=2, check_finite=True)
+    assert bool(torch.isfinite(out).all())
+
+
+def test_non_finite_label_rows_are_named() -> None:
+    rows = torch.tensor([[0.5, 0.5], [float("nan"), 1.0]])
+    with pytest.raises(ValueError, match=r"^y holds 1 non-finite values$"):
+        mix(torch.rand(2, 1, 4, 4), rows, masks.Mixup())
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_one_hot_rows_equal_the_smoothed_identity_rows(smoothing: float, dtype: torch.dtype) -> None:
+    y = torch.tensor([2, 0, 2, 4], dtype=torch.int32)
+    expected = (1 - smoothing) * torch.eye(5, dtype=torch.float64)[y.long()] + smoothing / 5
+    rows = one_hot_rows(y, 5, smoothing, dtype=dtype)
+    assert rows.dtype == dtype and torch.allclose(rows.double(), expected, atol=1e-7)
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 5\), got range \[-1, 2\]"):
+        one_hot_rows(torch.tensor([2, -1]), 5)
+
+
+def test_flip_partners_are_built_on_request() -> None:
+    _, _, record = mix(torch.rand(5, 1, 4, 4), torch.arange(5), masks.HMix(), num_classes=5)
+    assert record.permutation is None and record.partner.tolist() == [4, 3, 2, 1, 0]

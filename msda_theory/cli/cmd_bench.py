@@ -15,12 +15,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
     parser.add_argument("--readme", default=None, help="with --suite all: rewrite this README's benchmark table")
     parser.add_argument("--from-json", default=None, metavar="FILE",
-                        help="with --suite all and --readme: write the table from a saved suite JSON, running nothing")
+                        help="with --suite all: start from a saved suite JSON (alone: run nothing, e.g. to rewrite "
+                             "--readme from it; with --sections: rerun those sections and keep the others)")
+    parser.add_argument("--sections", default=None, metavar="NAMES",
+                        help="with --suite all: run only these comma-separated sections (mix, fmix, pgd, decompose, "
+                             "weights, epoch, fit)")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def run(args: argparse.Namespace) -> int:
-    from msda_theory.bench import SHAPES, format_table, run_benchmark
+    from msda_theory.bench.mix_cost import SHAPES, format_table, run_benchmark
     from msda_theory.cli._common import output_file, write_json
 
     if args.json is not None:
@@ -29,15 +33,20 @@ def run(args: argparse.Namespace) -> int:
         output_file(args.readme, "--readme")
     if args.readme and args.suite != "all":
         raise ValueError("--readme needs --suite all")
-    if args.from_json is not None and (args.readme is None or args.suite != "all"):
-        raise ValueError("--from-json goes with --suite all --readme README")
+    if (args.from_json is not None or args.sections is not None) and args.suite != "all":
+        raise ValueError("--from-json and --sections go with --suite all")
     if args.suite == "all":
-        from msda_theory.bench_suite import format_suite, read_suite, run_suite, write_readme
+        from msda_theory.bench.suite import SECTIONS, check_sections, format_suite, read_suite, run_suite, write_readme
 
-        if args.from_json is not None:
-            write_readme(args.readme, read_suite(args.from_json))
-            return 0
-        result = run_suite(quick=args.quick, repeats=args.repeats, seed=args.seed, progress=not args.quiet)
+        sections = SECTIONS if args.sections is None else check_sections(args.sections.split(","))
+        base = None if args.from_json is None else read_suite(args.from_json)
+        if base is not None and args.sections is None:  # nothing to run: rewrite the outputs from the saved result
+            if args.readme is None and args.json is None:
+                raise ValueError("--from-json alone runs nothing: add --readme README, --json FILE or --sections")
+            result = base
+        else:
+            result = run_suite(quick=args.quick, repeats=args.repeats, seed=args.seed, progress=not args.quiet,
+                               sections=sections, base=base)
         print(format_suite(result))
         if args.json:
             write_json(args.json, result)

@@ -16,7 +16,7 @@ import argparse
 import torch
 
 from msda_theory import masks, models
-from msda_theory.allocator import steady_allocator
+from msda_theory.bench.allocator import steady_allocator
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
 )

@@ -47,6 +47,9 @@ class MaskSampler(Protocol):
 
 def check_size(size: Any) -> Size:
     """Validate an image size (H, W) of positive ints and return it as a tuple."""
+    if type(size) is tuple and len(size) == 2 and type(size[0]) is int and type(size[1]) is int:  # noqa: E721
+        if size[0] > 0 and size[1] > 0:  # the common case, without the conversions below
+            return size
     try:
         h, w = (int(s) for s in size)
         ok = all(int(s) == s for s in size)
@@ -101,10 +104,33 @@ def positions(u: np.ndarray, length: int) -> np.ndarray:
     return np.minimum((u * length).astype(np.int64), length - 1)  # floor: u >= 0
 
 
-def finish(mask: torch.Tensor, device: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cast a (n, H, W) mask and return it with lam = mask.mean((-2, -1)) (style point 4)."""
-    mask = mask.to(device=device, dtype=dtype)
-    return mask, mask.mean((-2, -1))
+NUMPY_DTYPES: dict[torch.dtype, type] = {torch.float16: np.float16, torch.float32: np.float32,
+                                          torch.float64: np.float64}
+"""Mask dtypes that ``finish`` casts and averages in NumPy (others go through torch)."""
+
+
+def finish(mask: np.ndarray | torch.Tensor, device: Any, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shown masks M (n, H, W) = mask cast to ``dtype`` on ``device``, and lam = mean(M) (n,) (style point 4).
+
+    A NumPy mask (what the built-in geometries but FMix's return) is cast and averaged in NumPy,
+    lam accumulated in float64 and rounded once to ``dtype``, and both are wrapped without a copy: for
+    the one mask of a batch that is a fraction of torch's per-operation cost. A tensor mask is cast
+    and averaged in torch.
+    """
+    np_dtype = NUMPY_DTYPES.get(dtype)
+    if isinstance(mask, np.ndarray) and np_dtype is not None:
+        n, h, w = mask.shape
+        shown = np.ascontiguousarray(mask, dtype=np_dtype)
+        lam = (np.add.reduce(shown.reshape(n, h * w), 1, dtype=np.float64) / (h * w)).astype(np_dtype)
+        out, ratio = torch.from_numpy(shown), torch.from_numpy(lam)
+        return (out, ratio) if _on_cpu(device) else (out.to(device), ratio.to(device))
+    mask = torch.as_tensor(mask).to(device=device, dtype=dtype)
+    return mask, mask.mean((-2, -1))  # in dtype: exact for binary masks (FMix) below 2^24 pixels
+
+
+def _on_cpu(device: torch.device | str | None) -> bool:
+    """True for None (the default device of ``finish``'s callers, the CPU) and any CPU device."""
+    return device is None or (device if isinstance(device, torch.device) else torch.device(device)).type == "cpu"
 
 
 @dataclass(frozen=True)
@@ -164,11 +190,12 @@ class BetaMaskFamily:
         return finish(mask, device, dtype)
 
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
-                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
+                 device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray | torch.Tensor:
         """The family's masks (n, H, W) for drawn ratios lam0 (n,) and uniforms u (n, uniforms), float64 arrays.
 
         The few per-mask parameters are NumPy arithmetic (a fraction of torch's per-call cost);
-        the mask is a tensor on ``device``, in ``dtype`` or float64 (``finish`` casts).
+        the mask is a NumPy array (float or bool; ``finish`` casts it and wraps it without a copy)
+        or a tensor on ``device``, in ``dtype`` or float64.
         ``generator`` is only for randomness that is not uniform (FMix's spectrum).
         """
         raise NotImplementedError

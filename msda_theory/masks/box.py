@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from msda_theory.masks._base import Size, positions
+from msda_theory.masks._base import Size
 
 
 def cut_length(length: int, side: torch.Tensor) -> torch.Tensor:
@@ -31,35 +31,36 @@ def interval_indicator(lo: torch.Tensor, hi: torch.Tensor, length: int) -> torch
     return (p >= lo[:, None]) & (p < hi[:, None])
 
 
-def axis_bounds(side: np.ndarray, u: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """[lo, hi) along one axis for side fractions (n,) and centre uniforms u (n,): int64 arrays (n,) each.
-
-    The same arithmetic as ``cut_length`` and ``box_interval``, on NumPy arrays: for a
-    handful of numbers NumPy's per-call cost is a fraction of torch's.
-    """
-    half = (length * side).astype(np.int64) // 2  # floor: side >= 0
-    center = positions(u, length)
-    return np.maximum(center - half, 0), np.minimum(center + half, length)  # c - half < L, c + half >= 0
-
-
-def indicator(lo: np.ndarray, hi: np.ndarray, length: int) -> np.ndarray:
-    """Boolean (n, length): position p lies in [lo, hi)."""
-    p = np.arange(length)
-    return (p >= lo[:, None]) & (p < hi[:, None])
-
-
 def box_bounds(side: np.ndarray, size: Size, u: np.ndarray) -> np.ndarray:
     """Boxes of side fraction ``side`` (n,) with centres floor(u L) from uniforms u (n, 2):
-    int64 (n, 4), each row [top, bottom, left, right) (half-open, clipped)."""
-    y_lo, y_hi = axis_bounds(side, u[:, 0], size[0])
-    x_lo, x_hi = axis_bounds(side, u[:, 1], size[1])
-    return np.stack([y_lo, y_hi, x_lo, x_hi], 1)
+    int64 (n, 4), each row [top, bottom, left, right) (half-open, clipped).
+
+    The arithmetic of ``cut_length`` and ``box_interval``: on NumPy arrays, both axes at once,
+    or, for the one box of a batch, on Python numbers (a fraction of NumPy's per-call cost).
+    """
+    if side.shape[0] == 1:
+        (s,), ((uy, ux),) = side.tolist(), u.tolist()
+        return np.array([[*_interval(s, uy, size[0]), *_interval(s, ux, size[1])]], dtype=np.int64)
+    lengths = np.array(size)  # (2,): H, W
+    half = (side[:, None] * lengths).astype(np.int64) // 2  # (n, 2) cut // 2, floor: side >= 0
+    center = np.minimum((u * lengths).astype(np.int64), lengths - 1)  # floor(u L), clamped against rounding up
+    ends = np.concatenate((np.maximum(center - half, 0), np.minimum(center + half, lengths)), 1)  # lo_y lo_x hi_y hi_x
+    return ends[:, (0, 2, 1, 3)]
+
+
+def _interval(side: float, u: float, length: int) -> tuple[int, int]:
+    """[lo, hi) of one box along one axis: half = floor(length side) // 2, c = min(floor(u length), length - 1)."""
+    half = int(length * side) // 2  # int() is floor for side >= 0
+    center = min(int(u * length), length - 1)
+    return max(center - half, 0), min(center + half, length)
 
 
 def box_inside(bounds: np.ndarray, size: Size) -> np.ndarray:
-    """Boolean (n, H, W): inside each box of ``box_bounds``, the outer product of a row and a column indicator."""
-    h, w = size
-    return indicator(bounds[:, 0], bounds[:, 1], h)[:, :, None] & indicator(bounds[:, 2], bounds[:, 3], w)[:, None, :]
+    """Boolean (n, H, W): True inside each box of ``box_bounds``, written box by box as a slice."""
+    inside = np.zeros((bounds.shape[0], *size), dtype=bool)
+    for k, (top, bottom, left, right) in enumerate(bounds.tolist()):
+        inside[k, top:bottom, left:right] = True
+    return inside
 
 
 def draw_box(side: np.ndarray, size: Size, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,10 +23,9 @@ class CutMix(BetaMaskFamily):
     uniforms = 2  # the box centre (row, column)
 
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
-                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
-        """Box of side fraction sqrt(1 - lam0) per axis; M = 1 - inside."""
-        return torch.from_numpy(~box_inside(box_bounds(np.sqrt(1.0 - lam0), size, u), size)).to(device=device,
-                                                                                              dtype=dtype)
+                 device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray:
+        """Box of side fraction sqrt(1 - lam0) per axis; M = 1 - inside (boolean, (n, H, W))."""
+        return ~box_inside(box_bounds(np.sqrt(1.0 - lam0), size, u), size)
 
     def sample_boxes(self, n: int, size: Size, *, generator: torch.Generator | None = None,
                      device: torch.device | str | None = None,
@@ -36,5 +35,5 @@ class CutMix(BetaMaskFamily):
         n, size = check_count(n), check_size(size)
         lam0, u = self.draw(n, generator)
         bounds = box_bounds(np.sqrt(1.0 - lam0), size, u)
-        mask, lam = finish(torch.from_numpy(~box_inside(bounds, size)), device, dtype)
+        mask, lam = finish(~box_inside(bounds, size), device, dtype)
         return mask, lam, bounds

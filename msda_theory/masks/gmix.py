@@ -45,13 +45,10 @@ class GMix(BetaMaskFamily):
     uniforms = 2  # the bump centre (row, column)
 
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
-                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
-        """M = G for lam0 < 1/2, 1 - G otherwise: M = offset + sign G, one fused multiply-add."""
-        lam = lam0
-        ell = np.maximum(np.minimum(lam, 1.0 - lam), 1e-300)
+                 device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray:
+        """M = G for lam0 < 1/2, 1 - G otherwise: M = offset + sign G, float64 (n, H, W)."""
+        ell = np.maximum(np.minimum(lam0, 1.0 - lam0), 1e-300)
         ey, ex = bump_factors(positions(u[:, 0], size[0]), positions(u[:, 1], size[1]), ell, size)
-        low = lam < 0.5
-        sign = torch.from_numpy(np.where(low, 1.0, -1.0)[:, None, None] * ey[:, :, None]).to(device=device, dtype=dtype)
-        offset = torch.from_numpy((~low).astype(np.float64)[:, None, None]).to(device=device, dtype=dtype)
-        gx = torch.from_numpy(ex[:, None, :]).to(device=device, dtype=dtype)
-        return torch.addcmul(offset, sign, gx)  # (n, H, W)
+        high = lam0 >= 0.5
+        sign = np.where(high, -1.0, 1.0)[:, None, None]  # (n, 1, 1)
+        return high[:, None, None] + sign * ey[:, :, None] * ex[:, None, :]  # (n, H, W)

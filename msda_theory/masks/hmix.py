@@ -38,11 +38,11 @@ class HMix(BetaMaskFamily):
         check_ratio(self.r)
 
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
-                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
-        """M = (lam0 / kappa) outside the box, 0 inside; kappa = 1 - area/(H W)."""
+                 device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray:
+        """M = (lam0 / kappa) outside the box, 0 inside; kappa = 1 - area/(H W). Float64 (n, H, W)."""
         h, w = size
         inside, area = draw_box(np.sqrt(self.r * (1.0 - lam0)), size, u)
         kappa = 1.0 - area / (h * w)
         # kappa = 0 only when the box covers the image, which needs lam0 = 0: then M = 0.
         outside = np.where(kappa > 0, lam0 / np.maximum(kappa, 1e-300), 0.0)
-        return torch.from_numpy(np.where(inside, 0.0, outside[:, None, None])).to(device=device, dtype=dtype)
+        return np.where(inside, 0.0, outside[:, None, None])

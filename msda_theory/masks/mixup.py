@@ -16,6 +16,6 @@ class Mixup(BetaMaskFamily):
     name = "mixup"
 
     def geometry(self, lam0: np.ndarray, size: Size, u: np.ndarray, *, generator: torch.Generator | None,
-                 device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
-        """M[k] = lam0[k] everywhere; no further randomness."""
-        return torch.from_numpy(lam0).to(device=device, dtype=dtype)[:, None, None].expand(-1, *size).contiguous()
+                 device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray:
+        """M[k] = lam0[k] everywhere; no further randomness. Float64 (n, H, W)."""
+        return np.repeat(lam0, size[0] * size[1]).reshape(lam0.shape[0], *size)

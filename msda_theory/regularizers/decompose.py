@@ -212,7 +212,7 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
     J delta and every delta^T H_c delta together for about three forward passes' arithmetic
     and no stored activations (reverse mode would store them and cost a backward per output).
     The estimated work of both estimators is logged (``msda_theory`` logger; INFO above 30 s).
-    On Linux, a long run is faster in a process that called ``msda_theory.allocator.steady_allocator``
+    On Linux, a long run is faster in a process that called ``msda_theory.bench.allocator.steady_allocator``
     (the CLI does): each chunk then reuses the previous chunk's freed buffers instead of page-faulting
     on fresh ones.
 

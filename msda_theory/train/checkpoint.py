@@ -21,6 +21,8 @@ for safety. Rebuilding the model of a checkpoint is ``origin.load_checkpoint``.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -30,7 +32,8 @@ from typing import Any
 import torch
 
 from msda_theory.io import (
-    open_regular, save_torch_atomic as save_atomic, sha256_file, write_json_atomic, write_text_atomic,
+    open_regular, save_torch_atomic as save_atomic, sha256_file, write_bytes_atomic, write_json_atomic,
+    write_text_atomic,
 )
 
 CHECKPOINT = "checkpoint.pt"
@@ -49,15 +52,24 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 def write_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
     """Save ``state`` as ``run_dir/checkpoint.pt``; the checksum file names the new and the previous hash.
 
-    The checksum is written once the new payload is complete and before its rename (``io.save_torch_atomic``); a
-    full disk or read-only folder is an OSError naming ``checkpoint.pt`` (``io.naming_target``)."""
+    The state is serialized once, in memory: its hash comes from those bytes, which one write puts in the
+    temporary file; the checksum is written before the rename (``io.write_bytes_atomic``). The previous
+    checkpoint's hash is the one this process wrote, while the file is still the one it left (same inode,
+    size and time stamp); otherwise it is read and hashed. A full disk or read-only folder is an OSError
+    naming ``checkpoint.pt``."""
     file = run_dir / CHECKPOINT
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    data = buffer.getbuffer()
+    digest = hashlib.sha256(data).hexdigest()
 
     def write_checksum(tmp: Path) -> None:
-        hashes = [sha256_file(tmp)] + ([sha256_file(file)] if file.is_file() else [])
+        hashes = [digest] + ([_file_hash(file)] if file.is_file() else [])
         write_text_atomic(run_dir / CHECKSUM, "\n".join(hashes) + "\n")
 
-    return save_atomic(file, state, before_replace=write_checksum)
+    write_bytes_atomic(file, data, before_replace=write_checksum)
+    _WRITTEN[file] = (_signature(file), digest)
+    return file
 
 
 STAGING = re.compile(r"^\.(?P<target>.+?)\.(?P<pid>\d+)(?:\.[0-9a-f]{16})?\.(?:new|tmp)$")
@@ -95,6 +107,23 @@ def remove_stale_staging(run_dir: Path) -> list[Path]:
             file.unlink(missing_ok=True)
             removed.append(file)
     return removed
+
+
+_WRITTEN: dict[Path, tuple[tuple[int, int, int], str]] = {}
+"""checkpoint path -> (signature, SHA-256) of the last checkpoint this process wrote there."""
+
+
+def _signature(file: Path) -> tuple[int, int, int]:
+    info = file.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _file_hash(file: Path) -> str:
+    """SHA-256 of ``file``: remembered from this process's last write when the file is unchanged, else read."""
+    known = _WRITTEN.get(file)
+    if known is not None and known[0] == _signature(file):
+        return known[1]
+    return sha256_file(file)
 
 
 def verify_checksum(file: Path) -> None:

@@ -1,9 +1,9 @@
 """Mixing cost (claim 12 of docs/theory.md section 9): per-epoch training time relative to Mixup.
 
 Timings on a shared or noisy machine drift; to compare strategies fairly they
-are measured in the same process, interleaved (A B C A B C ...), each timed
-epoch a full training epoch of a fresh copy of the same initial model, and
-summarised by the median over ``repeats``.
+are measured in the same process, interleaved (A B C A B C ...) by the rounds
+loop of ``bench.timing.interleaved``, each timed epoch a full training epoch of a
+fresh copy of the same initial model, and summarised by the median over ``repeats``.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import torch
 
 from msda_theory import masks
+from msda_theory.bench.timing import interleaved
 from msda_theory.train.config import TrainConfig, strategy_specs
 from msda_theory.train.fit import init_model, resolve_device, stream_seeds
 from msda_theory.train.loop import make_optimizer, train_epoch
@@ -57,18 +58,18 @@ def epoch_cost(
     names = list(specs)
     device = resolve_device(config.device)
     task = prepare_task(config, train_set)
-    seconds: dict[str, list[float]] = {s: [] for s in names}
-    mix_seconds: dict[str, list[float]] = {s: [] for s in names}
     _, order_seed, mix_seed = stream_seeds(config.seed)
-    for _ in range(repeats):
-        for name in names:
-            run = replace(config, strategy=specs[name], epochs=1)
-            model = init_model(run, task).to(device)
-            stats = train_epoch(model, make_optimizer(run, model), task, run, epoch=0,
-                                order_generator=torch.Generator().manual_seed(order_seed),
-                                mix_generator=torch.Generator().manual_seed(mix_seed))
-            seconds[name].append(stats["train_seconds"])
-            mix_seconds[name].append(stats["mix_seconds"])
+
+    def one_epoch(name: str) -> dict[str, Any]:
+        run = replace(config, strategy=specs[name], epochs=1)
+        model = init_model(run, task).to(device)
+        return train_epoch(model, make_optimizer(run, model), task, run, epoch=0,
+                           order_generator=torch.Generator().manual_seed(order_seed),
+                           mix_generator=torch.Generator().manual_seed(mix_seed))
+
+    stats = interleaved({name: (lambda name=name: one_epoch(name)) for name in names}, repeats)
+    seconds = {s: [r["train_seconds"] for r in runs] for s, runs in stats.items()}
+    mix_seconds = {s: [r["mix_seconds"] for r in runs] for s, runs in stats.items()}
     median = {s: statistics.median(v) for s, v in seconds.items()}
     mix_median = {s: statistics.median(v) for s, v in mix_seconds.items()}
     return {

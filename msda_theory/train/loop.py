@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from msda_theory.mix import mix, soft_labels
+from msda_theory.mix import mix, refuse_non_finite, soft_labels
 from msda_theory.models import predict as predictions
 from msda_theory.train import sources
 from msda_theory.train.config import TrainConfig
@@ -176,8 +176,11 @@ def train_epoch(
     start = time.perf_counter()
     bar = tqdm(epoch_batches(task, config.batch_size, order_generator), total=steps,
                desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+    streamed = task.train_loader is not None  # tensors were checked once by prepare_task; batches of a loader here
     for i, (xb, yb) in enumerate(bar):
         xb, yb = xb.to(device, dtype), yb.to(device)  # (B, C, H, W), (B,)
+        if streamed:
+            refuse_non_finite(xb, "x (a training batch)")
         t_mix = time.perf_counter()
         if objective is not None:
             target = None

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from msda_theory.mix import refuse_non_finite
 from msda_theory.train import sources
 from msda_theory.train.config import TrainConfig
 
@@ -135,6 +136,8 @@ def _streamed_task(config: TrainConfig, train_set: Any, test_set: Any) -> Task:
                          "DataLoader: select in the loader's data set instead")
     x_first, _ = sources.first_batch(train_set, "train")
     x_test, y_test, _ = (None, None, None) if test_set is None else _split(test_set, "test")
+    if x_test is not None:
+        refuse_non_finite(x_test, "x (test set)")
     k = sources.count_classes(train_set, [])  # declared, else one pass over the loader's labels
     test_loader = test_set if sources.is_loader(test_set) else None
     return Task(None, None, x_test, y_test, k, config.binary, train_loader=train_set, test_loader=test_loader,
@@ -142,7 +145,8 @@ def _streamed_task(config: TrainConfig, train_set: Any, test_set: Any) -> Task:
 
 
 def prepare_task(config: TrainConfig, train_set: Any = None, test_set: Any = None) -> Task:
-    """The run's tensors: load (unless given), select classes, check binary, draw subsets with ``data_seed``.
+    """The run's tensors: load (unless given), select classes, check binary, draw subsets with ``data_seed``,
+    refuse images holding NaN or +-inf (one sum per split).
 
     ``train_set`` / ``test_set``: in-memory data (``.x``, ``.y``, ``.num_classes``), a map-style
     Dataset of (x, y) or a DataLoader (see the module docstring); None loads ``config.data``.
@@ -179,6 +183,9 @@ def prepare_task(config: TrainConfig, train_set: Any = None, test_set: Any = Non
         x_test, y_test = draw_subset(x_test, y_test, config.test_subset, generator=gen, role="test")
     if len(y) == 0:
         raise ValueError("the training set is empty")
+    refuse_non_finite(x, "x (training set)")  # once per data set (mix does not check by default)
+    if x_test is not None:
+        refuse_non_finite(x_test, "x (test set)")
     return Task(x, y, x_test, y_test, k, config.binary, test_loader=test_loader)
 
 

@@ -144,3 +144,26 @@ def test_cuda_is_refused_where_absent(tiny):
         pytest.skip("CUDA present")
     with pytest.raises(ValueError, match=r"device 'cuda' requested but CUDA is not available"):
         fit(replace(config(), device="cuda"), progress=False, train_set=tiny[0])
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+@pytest.mark.parametrize("strategy", ["none", "mixup"])
+def test_non_finite_pixels_are_refused_before_training_with_their_count(tiny, tmp_path, split, strategy):
+    from types import SimpleNamespace
+
+    sets = {name: SimpleNamespace(x=s.x.clone(), y=s.y, num_classes=s.num_classes) for name, s in zip(("train", "test"), tiny)}
+    sets[split].x[3, 0, 1, 1], sets[split].x[5, 0, 0, 0] = float("nan"), float("inf")
+    message = rf"^x \({'training' if split == 'train' else 'test'} set\) holds 2 non-finite values$"
+    with pytest.raises(ValueError, match=message):
+        fit(config(strategy=strategy), tmp_path, progress=False, train_set=sets["train"], test_set=sets["test"])
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_non_finite_pixels_streamed_from_a_loader_are_refused_per_batch(tiny):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x = tiny[0].x.clone()
+    x[40, 0, 2, 2] = float("nan")
+    loader = DataLoader(TensorDataset(x, tiny[0].y), batch_size=32)
+    with pytest.raises(ValueError, match=r"^x \(a training batch\) holds 1 non-finite values$"):
+        fit(config(strategy="none", model="linear", mode="batch", pairing="flip"), progress=False, train_data=loader)

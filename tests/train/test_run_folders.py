@@ -129,3 +129,45 @@ def test_divergence_is_an_error_not_a_nan_metric(tiny, tmp_path):
         fit(config(epochs=1, lr=1000.0, weight_decay=0.0, strategy="none"), tmp_path, progress=False,
             train_set=SimpleNamespace(x=tiny[0].x * 1e30, y=tiny[0].y, num_classes=4))
     assert not (tmp_path / "checkpoint.pt").exists()
+
+
+KILLED_RUN = """
+import os, signal, sys
+import torch
+from types import SimpleNamespace
+from msda_theory.train import TrainConfig, fit
+
+torch.set_num_threads(1)
+g = torch.Generator().manual_seed(5)
+train = SimpleNamespace(x=torch.rand(64, 1, 6, 6, generator=g), y=torch.randint(3, (64,), generator=g), num_classes=3)
+config = TrainConfig(model="mlp", strategy="cutmix", optimizer="adam", lr=1e-3, epochs=3, batch_size=16)
+kill = lambda epoch, model, record: os.kill(os.getpid(), signal.SIGKILL) if epoch == 1 else None
+fit(config, sys.argv[1], progress=False, train_set=train, callback=kill)
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "killed"
+    done = subprocess.run([sys.executable, "-c", KILLED_RUN, str(folder)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    assert read_checkpoint(folder)["epoch"] == 1  # killed right after epoch 1's checkpoint
+    g = torch.Generator().manual_seed(5)
+    train = SimpleNamespace(x=torch.rand(64, 1, 6, 6, generator=g), y=torch.randint(3, (64,), generator=g), num_classes=3)
+    cfg = TrainConfig(model="mlp", strategy="cutmix", optimizer="adam", lr=1e-3, epochs=3, batch_size=16)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the killed process: reductions are ordered by the thread count
+    try:
+        resumed = fit(cfg, folder, resume=True, progress=False, train_set=train)
+        straight = fit(cfg, tmp_path / "straight", progress=False, train_set=train)
+    finally:
+        torch.set_num_threads(threads)
+    assert resumed.resumed_epochs == 1
+    for key, value in weights(tmp_path / "straight").items():
+        assert torch.equal(value, weights(folder)[key])
+    timing = {"seconds", "train_seconds", "mix_seconds"}
+    strip = lambda records: [{k: v for k, v in r.items() if k not in timing} for r in records]  # noqa: E731
+    assert strip(resumed.metrics["epochs"]) == strip(straight.metrics["epochs"])

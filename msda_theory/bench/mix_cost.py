@@ -10,7 +10,7 @@ idle machine it equals wall time for one thread. The tiny batch (2x1x4x4), where
 the arithmetic costs nothing, measures the fixed cost of one call.
 
 With ``baseline``, each paper family is also timed in batch mode against
-``bench_baseline.official_style_mix``, a call with the official code's per-call
+``bench.official.official_style_mix``, a call with the official code's per-call
 work, which mixes the caller's batch in place; ``mix`` is timed as it is used by
 default (a new output, x untouched) and with ``inplace=True`` (the same contract
 as the official code). Each in-place case mixes its own persistent buffer.
@@ -19,52 +19,19 @@ from __future__ import annotations
 
 import platform
 import statistics
-import time
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
-from torch.utils.benchmark import Timer
-from tqdm import tqdm
 
 from msda_theory import masks
-from msda_theory.allocator import steady_allocator
-from msda_theory.bench_baseline import FAMILIES as OFFICIAL_FAMILIES, official_style_mix
+from msda_theory.bench.allocator import steady_allocator
+from msda_theory.bench.official import FAMILIES as OFFICIAL_FAMILIES, official_style_mix
+from msda_theory.bench.timing import CLOCK, interleaved_times
 from msda_theory.mix import mix
 
 SHAPES: tuple[tuple[int, int, int, int], ...] = ((2, 1, 4, 4), (128, 3, 32, 32), (64, 3, 224, 224))
 TINY = SHAPES[0]
-
-
-CLOCK = "process CPU time"
-
-
-def timed(fn: Callable[[], object], *, once: bool = False, min_run_time: float = 1.0, cpu: bool = False) -> float:
-    """Seconds of fn(): the median over ``Timer.blocked_autorange`` blocks (warm), or with ``once`` exactly one
-    call (cold: ``Timer.timeit`` would run it twice more as a warm-up). cpu: this process's CPU seconds
-    (``time.process_time``) instead of wall seconds. A GPU is synchronized before and after."""
-    clock = time.process_time if cpu else time.perf_counter
-    if once:
-        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-        sync()
-        start = clock()
-        fn()
-        sync()
-        return clock() - start
-    return Timer(stmt="fn()", globals={"fn": fn}, timer=clock).blocked_autorange(min_run_time=min_run_time).median
-
-
-def interleaved_times(cases: dict[Any, Callable[[], object]], repeats: int, *, desc: str = "",
-                      progress: bool = False) -> dict[Any, list[float]]:
-    """CPU seconds per call of every case, ``repeats`` rounds that each time every case once, in turn (after one
-    warm-up call each), so that the machine's drifts hit all cases alike."""
-    times: dict[Any, list[float]] = {k: [] for k in cases}
-    for fn in cases.values():
-        fn()
-    for _ in tqdm(range(repeats), desc=desc, disable=not progress, leave=False):
-        for key, fn in cases.items():
-            times[key].append(timed(fn, min_run_time=0.02, cpu=True))
-    return times
 
 
 def bench_shape(shape: Sequence[int], families: Sequence[str], modes: Sequence[str], repeats: int,

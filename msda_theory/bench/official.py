@@ -4,7 +4,7 @@ The official code (naver-ai/hmix-gmix, built on timm's ``Mixup``; docs/theory.md
 section 2 gives its semantics) mixes a batch with its flip, in place, with one
 ratio per call drawn from NumPy's global generator, and builds smoothed
 one-hot label rows. This module repeats those steps for the benchmarks of
-``msda_theory.bench``: it is our own code, written from the semantics, and
+``msda_theory.bench.mix_cost``: it is our own code, written from the semantics, and
 is only used to time ``mix`` against a call that does the same work. Per call:
 
 - Mixup:  lam0 ~ Beta; x <- lam0 x + (1 - lam0) flip(x).

@@ -11,13 +11,13 @@
 - weights (exact CutMix a_p and distance profile): CPU seconds and peak RSS against H W.
 - pgd (PGD-10 + final forward): floor = 11 forward+backward passes to the input.
 
-Each case that reports memory runs in a child process (``python -m msda_theory.bench_scale
+Each case that reports memory runs in a child process (``python -m msda_theory.bench.scale
 CASE JSON``), one thread, which prints one JSON line with its peak RSS: ``peak_rss_bytes``
 is VmHWM from /proc/self/status (the new process image's own high-water mark), and
 ``ru_maxrss_bytes`` is ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which Linux carries
 over from the parent at fork, so it is only an upper bound when the parent is large.
 Times use ``torch.utils.benchmark.Timer``. Each child sets glibc's allocator to keep
-freed buffers (``msda_theory.allocator``), as ``msda-theory decompose`` does.
+freed buffers (``msda_theory.bench.allocator``), as ``msda-theory decompose`` does.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ import torch
 from torch.nn import functional as F
 
 from msda_theory import masks, models
-from msda_theory.allocator import steady_allocator
-from msda_theory.bench import timed
+from msda_theory.bench.allocator import steady_allocator
+from msda_theory.bench.timing import timed
 
 
 def slope(sizes: list[float], costs: list[float]) -> float | None:
@@ -114,7 +114,7 @@ CASES: dict[str, Callable[..., dict[str, Any]]] = {"decompose": decompose_case, 
 def in_child(case: str, timeout: float | None = None, **kwargs: Any) -> dict[str, Any]:
     """Run CASES[case](**kwargs) in a fresh one-thread process; its result plus peak_rss_bytes."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "msda_theory.bench_scale", case, json.dumps(kwargs)]
+    cmd = [sys.executable, "-m", "msda_theory.bench.scale", case, json.dumps(kwargs)]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark case {case} {kwargs} failed: {done.stderr.strip().splitlines()[-1:]}")

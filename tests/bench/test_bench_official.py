@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from msda_theory.bench import run_benchmark
-from msda_theory.bench_baseline import FAMILIES, official_style_mix
+from msda_theory.bench.mix_cost import run_benchmark
+from msda_theory.bench.official import FAMILIES, official_style_mix
 
 
 @pytest.mark.parametrize("family", FAMILIES)

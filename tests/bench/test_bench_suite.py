@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from msda_theory.bench_scale import in_child, slope
-from msda_theory.bench_suite import README_END, README_START, format_suite, targets, write_readme
+from msda_theory.bench.scale import in_child, slope
+from msda_theory.bench.suite import README_END, README_START, format_suite, targets, write_readme
 from msda_theory.cli import main
 
 
@@ -82,13 +82,16 @@ def test_cli_writes_the_readme_table_from_a_saved_suite_without_running(tmp_path
     assert format_suite(result) in readme.read_text()
     saved.write_text(json.dumps({"machine": "x"}))
     assert main(["bench", "--suite", "all", "--readme", str(readme), "--from-json", str(saved)]) == 2
-    assert "is not a bench suite result (missing mix" in capsys.readouterr().err
+    assert "is not a bench suite result (missing targets, mix, fmix" in capsys.readouterr().err
     assert main(["bench", "--from-json", str(saved)]) == 2
-    assert "--from-json goes with --suite all --readme README" in capsys.readouterr().err
+    assert "--from-json and --sections go with --suite all" in capsys.readouterr().err
+    assert main(["bench", "--suite", "all", "--sections", "mix,bogus"]) == 2
+    assert "sections must be a non-empty list from: mix, fmix, pgd, decompose, weights, epoch, fit; got ['mix', 'bogus']" \
+        in capsys.readouterr().err
 
 
 def test_timed_once_calls_the_function_exactly_once() -> None:
-    from msda_theory.bench import timed
+    from msda_theory.bench.timing import timed
 
     calls = []
     assert timed(lambda: calls.append(1), once=True, cpu=True) >= 0 and calls == [1]
@@ -102,3 +105,33 @@ def test_official_targets_are_read_at_the_batch_with_the_most_elements() -> None
     got = {t["target"]: t for t in targets(result) if t["target"].startswith("mix / official")}
     assert list(got) == ["mix / official-semantics call, cutmix batch (64x3x224x224)"]
     assert not got["mix / official-semantics call, cutmix batch (64x3x224x224)"]["met"]
+
+
+def test_a_section_wise_rerun_keeps_the_other_sections_and_recomputes_the_targets(tmp_path, capsys) -> None:
+    import json
+
+    base = fake_result()
+    base["targets"] = targets(base)
+    saved, readme = tmp_path / "suite.json", tmp_path / "README.md"
+    saved.write_text(json.dumps(base))
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    assert main(["bench", "--suite", "all", "--quick", "--sections", "fit", "--from-json", str(saved),
+                 "--json", str(saved), "--readme", str(readme)]) == 0
+    result = json.loads(saved.read_text())
+    assert result["mix"] == base["mix"] and result["decompose"] == base["decompose"]  # kept as measured before
+    fit = result["fit"]
+    assert result["sections_run"] == ["fit"] and fit["same_weights"]  # the bare loop does fit's work exactly
+    assert fit["ratio_to_bare"] == pytest.approx(fit["median_seconds"]["fit"] / fit["median_seconds"]["bare"])
+    assert len(fit["load_average"]) == 2
+    got = {t["target"]: t for t in result["targets"]}
+    name = "fit / bare loop (2 epochs, 64 images, MLP, cutmix, evaluation each epoch)"
+    assert got[name]["limit"] == 1.25 and got[name]["measured"] == fit["ratio_to_bare"]
+    text = readme.read_text()
+    assert "Sections measured in the latest run: fit." in text and "| fit vs a bare loop, same work |" in text
+
+
+def test_official_targets_include_the_fixed_cost_at_the_tiny_batch() -> None:
+    result = fake_result()
+    result["mix"]["rows"][1]["ratio_to_official"] = 0.9
+    got = {t["target"]: t for t in targets(result) if t["target"].startswith("mix / official")}
+    assert list(got) == ["mix / official-semantics call, mixup batch (2x1x4x4)"] and got[list(got)[0]]["met"]
