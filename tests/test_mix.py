@@ -201,8 +201,8 @@ def test_non_finite_images_are_refused_with_their_count(bad: float, dtype: torch
     x = torch.rand(3, 2, 4, 4).to(dtype)
     x[0, 1, 2, 3] = x[2, 0, 0, 0] = bad
     with pytest.raises(ValueError, match=r"^x holds 2 non-finite values$"):
-        mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3, check_finite=True)
-    out, _, _ = mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3)  # off by default: one pass less
+        mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3)  # on by default
+    out, _, _ = mix(x, torch.tensor([0, 1, 2]), masks.CutMix(), num_classes=3, check_finite=False)  # a checked caller
     assert out.shape == x.shape
 
 

@@ -189,7 +189,7 @@ def train_epoch(
         else:
             xb, target, _ = mix(xb, yb, sampler, num_classes=task.num_classes, mode=config.mode,
                                 pairing=config.pairing, label_smoothing=config.label_smoothing,
-                                generator=mix_generator)
+                                generator=mix_generator, check_finite=False)  # checked at load or per batch
         mix_seconds += time.perf_counter() - t_mix
         if steps is not None:
             lr = learning_rate(config, epoch * steps + i, config.epochs * steps)

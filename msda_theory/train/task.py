@@ -183,7 +183,7 @@ def prepare_task(config: TrainConfig, train_set: Any = None, test_set: Any = Non
         x_test, y_test = draw_subset(x_test, y_test, config.test_subset, generator=gen, role="test")
     if len(y) == 0:
         raise ValueError("the training set is empty")
-    refuse_non_finite(x, "x (training set)")  # once per data set (mix does not check by default)
+    refuse_non_finite(x, "x (training set)")  # once per data set (the loop mixes with check_finite=False)
     if x_test is not None:
         refuse_non_finite(x_test, "x (test set)")
     return Task(x, y, x_test, y_test, k, config.binary, test_loader=test_loader)
