@@ -9,7 +9,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msda_theory.experiments.trained_model import by_strategy, decode
+from msda_theory.experiments.stored import by_strategy, decode
 from msda_theory.figures.registry import FigureContext, figure, save_figure
 
 COLORS = {"none": "black", "mixup": "tab:blue", "cutmix": "tab:orange", "hmix": "tab:green", "gmix": "tab:red",
@@ -28,7 +28,7 @@ def _label(s: str) -> str:
 
 @figure("convergence", "Clean train accuracy, test accuracy and training loss per epoch (the training gates)")
 def convergence(ctx: FigureContext) -> list[Path]:
-    from msda_theory.experiments.gates import OVERFIT_MIN
+    from msda_theory.checks.gates import OVERFIT_MIN
 
     units = ctx.results("trained-model")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
