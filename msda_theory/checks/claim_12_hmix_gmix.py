@@ -45,6 +45,10 @@ def extra_mixing_share(cost: dict) -> dict[str, dict[str, float]]:
 @check("12a", COST_CLAIM, "paper", "msda-theory check --only 12a")
 def claim_12a(ctx: CheckContext) -> Measurement:
     cost = ctx.results("cost")[0]
+    if "rounds" not in cost:
+        return Measurement(value="per-round times not stored (a result computed before this rule; rerun the cost "
+                                 "experiment)", verdict="inconclusive", method="see the rule in the module docstring",
+                           details=cost, discussion=COST_HISTORY)
     share = extra_mixing_share(cost)
     cheap = all(v["high"] <= SHARE_TARGET for v in share.values())
     expensive = any(v["low"] > SHARE_TARGET for v in share.values())
