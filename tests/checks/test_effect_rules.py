@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -22,7 +23,8 @@ def _own_lower(seeds: int, gap: float, scale: dict[str, float] | None = None) ->
     ``scale`` multiplies every penalty of a model (a rescaled W: c² in every column)."""
     scale = scale or {}
     models = ("none", *FAMILIES)
-    jitter = {t: [0.01 * (((k + i) % 3) - 1) for k in range(seeds)] for i, t in enumerate(models)}  # seed noise
+    rng = random.Random(0)
+    jitter = {t: [rng.uniform(-0.01, 0.01) for _ in range(seeds)] for t in models}  # seed-to-seed noise
     return {t: [{s: scale.get(t, 1.0) * (1.0 if s == "mixup" else math.exp((-gap if s == t else 0.0) + jitter[t][k]))
                  for s in FAMILIES} for k in range(seeds)] for t in models}
 
