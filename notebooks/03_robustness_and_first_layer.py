@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from msda_theory.experiments import collect
-from msda_theory.experiments.trained_model import by_strategy, decode
+from msda_theory.experiments.stored import by_strategy, decode
 from msda_theory.results import ResultStore
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
@@ -81,7 +81,7 @@ plt.show()
 # ## 2. Training curves: the gates of the ledger
 
 # %%
-from msda_theory.experiments.gates import gates_text, training_gates
+from msda_theory.checks.gates import gates_text, training_gates
 
 print(gates_text(training_gates(groups)))
 fig, ax = plt.subplots(figsize=(5, 3))

@@ -77,6 +77,7 @@ for s in strategies:
 import os
 from pathlib import Path
 
+from msda_theory.checks.claim_11_task_dependence import PREDICTION
 from msda_theory.experiments import collect
 from msda_theory.results import ResultStore
 
@@ -88,5 +89,5 @@ for name, task in result["tasks"].items():
     print(name, {s: f"{100 * a['mean']:.1f} [{100 * a['low']:.1f}, {100 * a['high']:.1f}]" for s, a in task["accuracy"].items()})
     d = task["mixup_minus_cutmix"]
     print(f"   Δ(Mixup − CutMix) = {100 * d['mean']:+.1f} pp [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]; "
-          f"predicted sign: {result['prediction'][name]}")
+          f"predicted sign: {PREDICTION[name]}")
 assert set(result["tasks"]) == set(tasks.TASKS)

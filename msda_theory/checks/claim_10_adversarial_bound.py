@@ -7,11 +7,13 @@ mean_i log(1 + exp(−s_i θᵀx_i + ε‖θ‖)), at Zhang et al.'s radius ε_Z
 the exact adversarial loss reaches L_msda2. Rule, fixed before measuring: a radius is vacuous when
 ε_Z < 0.01 · median‖x_i‖. Holds if every margin L_msda2 − L_adv(ε_Z) > 0 and the radius is
 non-vacuous for every model of at least one pair; fails if a margin is < 0 at a non-vacuous radius;
-else inconclusive (a margin at ε ≈ 0 is vacuous).
+'undecidable by design' if every radius is vacuous (at ε ≈ 0 the margin is R1 + R2 ≥ 0, so neither verdict
+can be reached; added after the evidence run of 72e8530 had shown all radii vacuous, R = min |cos| of
+3e-7 to 1e-3), else inconclusive.
 """
 from __future__ import annotations
 
-from msda_theory.checks.registry import CheckContext, Measurement, check
+from msda_theory.checks.registry import UNDECIDABLE, CheckContext, Measurement, check
 
 CLAIM = ("For logistic regression trained with any MSDA strategy, the second-order MSDA loss (masked a, A) is at "
          "least the exact adversarial loss at the l2 radius of Zhang et al.'s Theorem 3.1, at radii where this is "
@@ -34,7 +36,8 @@ def claim_10(ctx: CheckContext) -> Measurement:
     informative = {k: min(p["relative_eps"]) >= VACUOUS for k, p in pairs.items()}
     negative_real = any(m < 0 and r >= VACUOUS for p in pairs.values() for m, r in zip(p["margins"], p["relative_eps"]))
     positive = all(m > 0 for p in pairs.values() for m in p["margins"])
-    verdict = "holds" if positive and any(informative.values()) else ("fails" if negative_real else "inconclusive")
+    verdict = ("holds" if positive and any(informative.values()) else "fails" if negative_real
+               else UNDECIDABLE if not any(informative.values()) else "inconclusive")
     names = {"2-4": "Pullover vs Coat", "1-8": "Trouser vs Bag"}
     value = "; ".join(
         f"{names.get(k, k)} ({p['n_train']} images, {p['n_models']} models): exact margin at ε_Z min "
@@ -50,9 +53,12 @@ def claim_10(ctx: CheckContext) -> Measurement:
                 "the exact ℓ2 adversarial logistic loss at Zhang's radius ε_Z = R c_x ā √d (R = min_i |cos(θ, x_i)|, "
                 "c_x = min_i ‖x_i‖/√d, ā = E_D~[1 − λ]); ε_equal where the exact adversarial loss reaches L_msda2. "
                 f"Radius vacuous if ε_Z < {VACUOUS} median‖x‖. Holds if every margin > 0 with a non-vacuous radius on "
-                "one pair; rule fixed before measuring."),
+                "one pair; fails if a margin < 0 at a non-vacuous radius; undecidable by design if every radius is "
+                "vacuous."),
         details={"pairs": pairs, "informative": informative, "raw": res},
         discussion=("ε_equal is the radius the MSDA loss certifies in the exact sense (L_adv(ε) ≤ L_msda2 for ε ≤ "
                     "ε_equal). The theorem also assumes every training point is classified correctly; the share is "
-                    "given per pair."),
+                    "given per pair. Rule history: the vacuous-radius rule was fixed before the first evidence run; "
+                    "the 'undecidable by design' reading was added after the run of 72e8530 had shown every radius "
+                    "vacuous (that row read inconclusive)."),
     )

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.claim_09_robustness import clean, scale_text
-from msda_theory.experiments.trained_model import by_strategy
+from msda_theory.checks.gates import gates_text, training_gates
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
-from msda_theory.experiments.gates import gates_text, training_gates
-from msda_theory.probes.cost import COST_TARGET
-from msda_theory.stats import compare, effect_text
+from msda_theory.checks.trained_models import clean, scale_text
+from msda_theory.experiments.stored import by_strategy
+from msda_theory.stats import compare, effect_text, t_interval
 
 COST_CLAIM = ("HMix and GMix cost almost nothing over Mixup and CutMix: paper: \"the computation cost is almost "
-              "neglectable as Mixup and CutMix\" (per-epoch training time ratio to Mixup ≤ 1.05)")
+              "neglectable as Mixup and CutMix\" (their extra mixing time over Mixup's is at most 5% of a Mixup "
+              "training epoch)")
+SHARE_TARGET = 0.05
+COST_HISTORY = ("Rule changed after a result of this row had been seen: the previous rule judged the epoch-time ratio "
+                "to Mixup (≤ 1.05) and held at 72e8530 (HMix 0.962, GMix 0.914), but the rounds' epoch times vary by "
+                "±7–11%, more than the 5% target, so it could not fail for the right reason; the mixing time itself "
+                "(about 1.3% of an epoch at 72e8530, from medians) is the better evidence. The epoch ratio stays as a "
+                "detail.")
 ACCURACY_CLAIM = ("HMix and GMix against Mixup and CutMix in test accuracy at this machine's scale; paper: \"our HMix "
                   "and GMix outperform the previous state-of-the-art MSDA methods in CIFAR-100 and ImageNet "
                   "classification tasks\" (a CPU proxy reports the measured effect, not a verdict on that claim)")
@@ -28,24 +34,40 @@ CIFAR_COMMANDS = (
 )
 
 
+def extra_mixing_share(cost: dict) -> dict[str, dict[str, float]]:
+    """Per new family s and round k: (mix_s,k − mix_mixup,k) / epoch_mixup,k, as a t-interval over rounds."""
+    rounds = cost["rounds"]
+    mix, sec = rounds["mix_seconds"], rounds["seconds"]
+    return {s: t_interval([(a - b) / e for a, b, e in zip(mix[s], mix["mixup"], sec["mixup"])]).as_dict()
+            for s in ("hmix", "gmix")}
+
+
 @check("12a", COST_CLAIM, "paper", "msda-theory check --only 12a")
 def claim_12a(ctx: CheckContext) -> Measurement:
     cost = ctx.results("cost")[0]
-    ratios = {s: cost["median_ratio"][s] for s in ("hmix", "gmix")}
-    cheap = all(r <= COST_TARGET for r in ratios.values())
-    expensive = any(cost["ratio_ci"][s]["low"] > COST_TARGET for s in ratios)
+    if "rounds" not in cost:
+        return Measurement(value="per-round times not stored (a result computed before this rule; rerun the cost "
+                                 "experiment)", verdict="inconclusive", method="see the rule in the module docstring",
+                           details=cost, discussion=COST_HISTORY)
+    share = extra_mixing_share(cost)
+    cheap = all(v["high"] <= SHARE_TARGET for v in share.values())
+    expensive = any(v["low"] > SHARE_TARGET for v in share.values())
     return Measurement(
-        value=("epoch time / Mixup (median of interleaved rounds): " + ", ".join(f"{s} {r:.3f}" for s, r in ratios.items())
-               + f" (CutMix {cost['median_ratio']['cutmix']:.3f}; target ≤ {COST_TARGET}); "
-               + f"{cost['repeats']} rounds, {cost['n_train']} training images"),
+        value=("extra mixing time over Mixup's, as a share of a Mixup epoch: "
+               + ", ".join(f"{s} {100 * v['mean']:+.2f}% [{100 * v['low']:+.2f}, {100 * v['high']:+.2f}]"
+                           for s, v in share.items())
+               + f" (target ≤ {100 * SHARE_TARGET:.0f}%); {cost['repeats']} interleaved rounds, "
+               f"{cost['n_train']} training images"),
         verdict="holds" if cheap else ("fails" if expensive else "inconclusive"),
         method=("train.epoch_cost: one full training epoch per strategy, interleaved (mixup, cutmix, hmix, gmix, "
-                "mixup, ...) in one process, a fresh copy of the same initial model each time; ratio of medians to "
-                f"Mixup and a t-interval over per-round ratios. Holds if both ratios ≤ {COST_TARGET}; fails if a "
-                "ratio interval lies above it."),
-        details=cost,
-        discussion="The mixing itself costs (median seconds per epoch inside mix): "
-                   + ", ".join(f"{s} {v:.3f}s" for s, v in cost["mix_seconds_per_epoch"].items()) + ".",
+                "mixup, ...) in one process, a fresh copy of the same initial model each time, timing the seconds "
+                "spent inside mix() too; per round k the share (mix_s,k − mix_mixup,k) / epoch_mixup,k, 95% t-interval "
+                f"over rounds. Holds if both intervals lie below {100 * SHARE_TARGET:.0f}%, fails if one lies above."),
+        details={**cost, "extra_mixing_share": share},
+        discussion=("Epoch time / Mixup (median of rounds, a detail): "
+                    + ", ".join(f"{s} {r:.3f}" for s, r in cost["median_ratio"].items())
+                    + "; median seconds inside mix per epoch: "
+                    + ", ".join(f"{s} {v:.4f}s" for s, v in cost["mix_seconds_per_epoch"].items()) + ". " + COST_HISTORY),
     )
 
 

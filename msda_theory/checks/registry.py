@@ -7,8 +7,10 @@ numbers directly; checks of trained models only judge results that
 so a figure plots the very same stored result. Check modules are
 ``msda_theory/checks/claim_*.py`` and are discovered by ``all_checks``.
 
-Verdicts: holds, fails, inconclusive; "inconclusive (not converged)" when a
-training gate fails; "smoke" for a training-based row in quick mode (no verdict
+Verdicts: holds, fails, inconclusive; "no useful effect" when an equivalence
+test puts the effect within its row's smallest effect of interest; "inconclusive
+(not converged)" when a training gate fails; "undecidable by design" when the
+measured data cannot reach either verdict (the row says why); "smoke" for a training-based row in quick mode (no verdict
 on claims 9, 11, 12b); "measured" for a row that reports a property without a
 verdict (1b, 12b); "skipped" when its data set is not installed.
 """
@@ -24,7 +26,9 @@ import torch
 
 from msda_theory.results import ResultStore
 
-VERDICTS = ("holds", "fails", "inconclusive", "inconclusive (not converged)", "smoke", "measured", "skipped")
+VERDICTS = ("holds", "fails", "no useful effect", "inconclusive", "inconclusive (not converged)",
+            "undecidable by design", "smoke", "measured", "skipped")
+UNDECIDABLE = "undecidable by design"
 NOT_CONVERGED = "inconclusive (not converged)"
 SOURCES = ("paper", "derived")
 
@@ -51,6 +55,16 @@ class CheckContext:
         from msda_theory.experiments import collect
 
         return collect(experiment, self.preset, store=self.store, rerun=self.rerun, seed=self.seed, jobs=self.jobs)
+
+    def result(self, experiment: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(data, config) of a single-unit ``experiment`` at this preset, from the store (computed once if missing)."""
+        from msda_theory.experiments import collect_stored
+
+        stored = collect_stored(experiment, self.preset, store=self.store, rerun=self.rerun, seed=self.seed,
+                                jobs=self.jobs)
+        if len(stored) != 1:
+            raise ValueError(f"experiment {experiment!r} has {len(stored)} units at preset {self.preset!r}, not one")
+        return stored[0].data, stored[0].config
 
     def generator(self, offset: int = 0) -> torch.Generator:
         """A fresh generator seeded with seed + offset."""

@@ -6,9 +6,10 @@ unit through ``msda_theory.results.ResultStore`` (reusing stored results whose c
 computing and storing the rest) and returns their data. Checks judge, and figures plot, what
 ``collect`` returns; neither runs an experiment of its own.
 
-Experiments: ``trained-model`` (claims 8b, 9, 12b, convergence figure), ``tracking`` (7),
-``taylor`` (5), ``bound`` (10), ``task`` and ``task-mechanism`` (11),
-``cost`` (12a).
+Experiments: ``ratio`` (claims 1a, 1b), ``weights-agreement`` (2), ``profiles`` (3, 3b, 3c and the
+weight figures), ``identity`` (4), ``taylor`` (5), ``estimators`` (6), ``tracking`` (7),
+``first-layer-identity`` (8), ``trained-model`` (8b, 9, 9b, 12b, convergence figure), ``bound`` (10),
+``task`` and ``task-mechanism`` (11), ``cost`` (12a).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any, Callable
 from msda_theory import workers
 from msda_theory.experiments import presets
 from msda_theory.experiments.presets import FASHION_HINT, PRESETS, NeedsData
-from msda_theory.results import ResultStore
+from msda_theory.results import ResultStore, StoredResult
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,22 @@ EXPERIMENTS: dict[str, Experiment] = {
     "cost": Experiment("cost", _single(presets.cost), _compute("small", "run_cost"),
                        {"median_ratio": dict, "mix_ratio": dict, "median_seconds": dict, "repeats": int,
                         "n_train": int, "ratio_ci": dict, "mix_seconds_per_epoch": dict}),
+    "ratio": Experiment("ratio", _single(presets.ratio), _compute("analytic", "run_ratio"),
+                        {"max_gap": dict, "ratios": dict}),
+    "weights-agreement": Experiment(
+        "weights-agreement", lambda preset: [(presets.weights_agreement_seed(preset), presets.weights_agreement(preset))],
+        _compute("analytic", "run_weights_agreement"),
+        {"per_case": list, "n_samples": int, "entries": int, "recheck": dict}),
+    "profiles": Experiment("profiles", _single(presets.profiles), _compute("analytic", "run_profiles"),
+                           {"mixup_spread": float, "cutmix": dict, "hmix_contrast": dict, "gmix": dict,
+                            "figure": dict}),
+    "identity": Experiment("identity", _single(presets.identity), _compute("analytic", "run_identity"),
+                           {"max_abs_remainder": dict}),
+    "estimators": Experiment("estimators", _single(presets.estimators), _compute("analytic", "run_estimators"),
+                             {"terms": dict, "exact_relative_gap": float}),
+    "first-layer-identity": Experiment("first-layer-identity", _single(presets.first_layer_identity),
+                                       _compute("analytic", "run_first_layer_identity"),
+                                       {"relative_difference": dict}),
 }
 
 
@@ -123,7 +140,14 @@ def _compute_in_workers(name: str, preset: str, store: ResultStore, todo: list[t
 
 def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, seed: int = 0,
             jobs: int = 1) -> list[dict[str, Any]]:
-    """The data of every unit of experiment ``name`` at ``preset`` (base ``seed`` added to each unit's seed).
+    """The data of every unit of experiment ``name`` at ``preset``: ``collect_stored``'s results' data."""
+    return [r.data for r in collect_stored(name, preset, store=store, rerun=rerun, seed=seed, jobs=jobs)]
+
+
+def collect_stored(name: str, preset: str, *, store: ResultStore, rerun: bool = False, seed: int = 0,
+                   jobs: int = 1) -> list[StoredResult]:
+    """The stored result (config, data, provenance) of every unit of experiment ``name`` at ``preset`` (base
+    ``seed`` added to each unit's seed).
 
     With ``jobs > 1`` the units that must be computed run in that many worker processes first (each
     writes its own stored result); then every unit is read from the store.
@@ -145,7 +169,7 @@ def collect(name: str, preset: str, *, store: ResultStore, rerun: bool = False, 
         _compute_in_workers(name, preset, store, todo, jobs)
         store.fresh.update(store.path(name, preset, s, c) for s, c in todo)
     return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun,
-                        validate=exp.data_problem).data for s, c in units]
+                        validate=exp.data_problem) for s, c in units]
 
 
-__all__ = ["EXPERIMENTS", "FASHION_HINT", "PRESETS", "Experiment", "NeedsData", "collect"]
+__all__ = ["EXPERIMENTS", "FASHION_HINT", "PRESETS", "Experiment", "NeedsData", "collect", "collect_stored"]

@@ -45,6 +45,59 @@ def _train(**kw: Any) -> dict[str, Any]:
     return {**TrainConfig(**kw).to_dict(), **FIRST_FORMAT_PARAMETERS}
 
 
+DERIVED_FAMILIES = ("mixup", "cutmix", "hmix", "gmix", "fmix")
+"""The families the derived rows 1a, 1b and 4 cover, pinned here (a family registered later does not widen them)."""
+
+
+def _sized(preset: str, small: Any, evidence: Any) -> Any:
+    """``small`` for the tiny and quick presets, ``evidence`` for the evidence preset."""
+    return evidence if check_preset(preset) == "evidence" else small
+
+
+def ratio(preset: str) -> dict[str, Any]:
+    """Rows 1a, 1b: mix calls of ``batch`` images, ``n_masks`` masks per family for E[λ], 32×32."""
+    batch, calls, n_masks = _sized(preset, (8, 20, 5_000), (16, 200, 50_000))
+    return {"families": DERIVED_FAMILIES, "modes": ("elem", "batch"), "size": (32, 32), "batch": batch,
+            "calls": calls, "n_masks": n_masks}
+
+
+def weights_agreement(preset: str) -> dict[str, Any]:
+    """Row 2: 4 paper families × 3 sizes, ``n_samples`` Monte Carlo masks each (evidence: a 2× smaller SE)."""
+    return {"families": PAPER_FAMILIES, "sizes": ((8, 8), (16, 16), (8, 12)),
+            "n_samples": _sized(preset, 10_000, 50_000)}
+
+
+def weights_agreement_seed(preset: str) -> int:
+    """Row 2's unit seed: 1 at the evidence preset (a fresh seed: seed 0 is the run judged under the old rule)."""
+    return _sized(preset, 0, 1)
+
+
+def profiles(preset: str) -> dict[str, Any]:
+    """Rows 3, 3b, 3c and the weight figures: exact profiles at ``sizes``; figures at ``figure_size``."""
+    sizes, side, gmix, mc = _sized(preset, ((8, 16), 16, 16, 2_000), ((8, 16, 32), 32, 32, 50_000))
+    return {"sizes": sizes, "r": (0.0, 0.25, 0.5, 0.75, 1.0), "gmix_size": gmix, "figure_size": side,
+            "alpha": 1.0, "mc_samples": mc,
+            "sweep_r": _sized(preset, (0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1.0))}
+
+
+def identity(preset: str) -> dict[str, Any]:
+    """Row 4: n images C×H×W, ``masks`` masks per family, affine model."""
+    n, c, h, w, s = _sized(preset, (6, 2, 4, 5, 8), (12, 3, 8, 8, 32))
+    return {"families": DERIVED_FAMILIES, "n": n, "channels": c, "height": h, "width": w, "masks": s}
+
+
+def estimators(preset: str) -> dict[str, Any]:
+    """Row 6: n digits, ``draws`` direct draws per image (moment form with 4 · draws · n Monte Carlo masks)."""
+    n, draws = _sized(preset, (6, 32), (32, 256))
+    return {"families": PAPER_FAMILIES, "n": n, "draws": draws}
+
+
+def first_layer_identity(preset: str) -> dict[str, Any]:
+    """Row 8: n digits, tanh linear / MLP / CNN, a 64-mask set per paper family."""
+    return {"families": PAPER_FAMILIES, "architectures": ("linear", "mlp", "cnn"), "n": _sized(preset, 16, 128),
+            "masks": 64}
+
+
 def trained_models(preset: str) -> dict[str, Any]:
     """Claims 8b, 9, 12b: {'train': TrainConfig dict (strategy set per unit), 'attack', 'strategies', 'seeds'}."""
     check_preset(preset)
@@ -133,5 +186,6 @@ def cost(preset: str) -> dict[str, Any]:
     return {"train": train, "repeats": {"tiny": 2, "quick": 5, "evidence": 9}[preset]}
 
 
-__all__ = ["FASHION_HINT", "FIRST_FORMAT_PARAMETERS", "NeedsData", "PRESETS", "bound", "check_preset", "cost", "task",
-           "task_mechanism", "taylor", "tracking", "trained_models"]
+__all__ = ["DERIVED_FAMILIES", "FASHION_HINT", "FIRST_FORMAT_PARAMETERS", "NeedsData", "PRESETS", "bound",
+           "check_preset", "cost", "estimators", "first_layer_identity", "identity", "profiles", "ratio", "task",
+           "task_mechanism", "taylor", "tracking", "trained_models", "weights_agreement", "weights_agreement_seed"]

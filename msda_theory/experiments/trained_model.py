@@ -18,28 +18,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
+from msda_theory import masks
 from msda_theory.attacks import ATTACKS, AttackSettings
 from msda_theory.data import load
-from msda_theory import masks
+from msda_theory.experiments.stored import encode
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.probes.first_layer import (data_covariance, filters_of, first_layer_gram, first_layer_penalty,
                                             radial_spectrum)
 from msda_theory.train import TrainConfig, fit, prepare_task
 from msda_theory.weights import strategy_weights
-
-
-def encode(correct: torch.Tensor) -> str:
-    """Per-image 0/1 correctness as a string of '0' and '1'."""
-    return "".join("1" if c else "0" for c in correct.tolist())
-
-
-def decode(bits: str) -> np.ndarray:
-    """The 0/1 array (float64) of an ``encode``d string."""
-    return (np.frombuffer(bits.encode(), dtype=np.uint8) - ord("0")).astype(np.float64)
 
 
 def first_layer_summary(model: nn.Module, x_train: torch.Tensor) -> dict[str, Any]:
@@ -100,12 +90,5 @@ def run_trained_model(config: dict[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
-def by_strategy(units: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Stored units grouped by strategy (vanilla 'none' first), each list in seed order."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for u in sorted(units, key=lambda u: (u["strategy"] != "none", u["seed"])):
-        out.setdefault(u["strategy"], []).append(u)
-    return out
 
-
-__all__ = ["attack_images", "by_strategy", "decode", "encode", "first_layer_summary", "run_trained_model"]
+__all__ = ["attack_images", "first_layer_summary", "run_trained_model"]

@@ -12,7 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from msda_theory.experiments.trained_model import by_strategy, decode
+from msda_theory.checks.claim_11_task_dependence import PREDICTION
+from msda_theory.experiments.stored import by_strategy, decode
 from msda_theory.figures.registry import FigureContext, figure, save_figure
 
 COLORS = {"none": "black", "mixup": "tab:blue", "cutmix": "tab:orange", "hmix": "tab:green", "gmix": "tab:red",
@@ -43,7 +44,7 @@ def _label(s: str) -> str:
 
 @figure("convergence", "Clean train accuracy, test accuracy and training loss per epoch (the training gates)")
 def convergence(ctx: FigureContext) -> list[Path]:
-    from msda_theory.experiments.gates import OVERFIT_MIN
+    from msda_theory.checks.gates import OVERFIT_MIN
 
     units = ctx.results("trained-model")
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
@@ -174,7 +175,7 @@ def _accuracy_bars(ax: Any, res: dict[str, Any], heading: str) -> dict[str, Any]
             ax.plot(np.full(len(values), x), values, "k.", ms=5, zorder=3)
         data[s] = {"tasks": names, "mean": mean, "half_width": half, "per_seed": per_seed}
     ax.set_xticks(np.arange(len(names)) + width * (len(strategies) - 1) / 2)
-    ax.set_xticklabels([f"{n}\n(predicted: {res['prediction'][n]})" for n in names], fontsize=8)
+    ax.set_xticklabels([f"{n}\n(predicted: {PREDICTION[n]})" for n in names], fontsize=8)
     ax.set_title(heading, fontsize=9)
     ax.set_ylim(0.4, 1.0)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(strategies))  # below: off the bars

@@ -36,8 +36,6 @@ from msda_theory.stats import paired_difference, t_interval
 from msda_theory.train import TrainConfig, fit
 from msda_theory.weights import strategy_weights
 
-PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
-PREDICTED_SIGN = {"local": +1, "global": -1}  # sign of acc(mixup) − acc(cutmix)
 
 
 def distance_profile(a_pq: torch.Tensor, size: tuple[int, int]) -> list[float]:
@@ -58,7 +56,7 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
     initialisation, data order and masks. ``base`` sets model and optimisation.
     """
     params = task_params or {"local": {}, "global": {}}
-    out: dict[str, Any] = {"prediction": PREDICTION, "tasks": {}, "size": size, "n_train": n_train,
+    out: dict[str, Any] = {"tasks": {}, "size": size, "n_train": n_train,
                            "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params}
     for name, (train, test) in build_tasks(data, size, n_train, n_test, params, root, task_seed).items():
         finals = {s: [_final(replace(base, strategy=s, seed=seed, eval_train=True), train, test) for seed in seeds]
@@ -115,7 +113,7 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
     grid = (size, size)
     weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
                for s in strategies}
-    out: dict[str, Any] = {"prediction": PREDICTION, "tasks": {}, "size": size, "n_train": n_train,
+    out: dict[str, Any] = {"tasks": {}, "size": size, "n_train": n_train,
                            "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params,
                            "objective": "L_std + R1 + R2 (moment form, data moments of the training set)"}
     for name, (train, test) in build_tasks(data, size, n_train, n_test, params, root, task_seed).items():
@@ -130,17 +128,3 @@ def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
     epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
     return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs]}
 
-
-def verdict(result: dict[str, Any]) -> str:
-    """'holds' if Δ(Mixup − CutMix) is significantly of the predicted sign on both tasks; 'fails' if it is
-    significantly of the opposite sign on either task (this includes the same significant order on both
-    tasks); else 'inconclusive'."""
-    signs = {}
-    for name, sign in PREDICTED_SIGN.items():
-        d = result["tasks"][name]["mixup_minus_cutmix"]
-        signs[name] = 0 if d["low"] <= 0 <= d["high"] else (1 if d["low"] > 0 else -1) * sign  # +1: as predicted
-    if all(v == 1 for v in signs.values()):
-        return "holds"
-    if any(v == -1 for v in signs.values()):
-        return "fails"
-    return "inconclusive"

@@ -1,10 +1,10 @@
-"""Claim 11's combined verdict (mixing and mechanism versions) and its minimum detectable effect."""
+"""Claim 11's rule: the task × strategy interaction per version (Welch, four-way verdict) and the combined row."""
 from __future__ import annotations
 
 import pytest
 from scipy import stats
 
-from msda_theory.checks.claim_11_task_dependence import combined_verdict, mde
+from msda_theory.checks.claim_11_task_dependence import combined_verdict, mde, version_interaction
 from msda_theory.checks.registry import NOT_CONVERGED
 from msda_theory.stats import paired_difference
 
@@ -13,25 +13,35 @@ FALLING = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
 
 
 def _version(local: list[float], global_: list[float], curve: list[float] = FLAT) -> dict:
-    """A stored result with Δ(Mixup − CutMix) per seed for each task (CutMix at 0.5)."""
+    """A stored result with per-seed accuracies: CutMix at 0.5, Mixup at 0.5 + Δ per seed, on each task."""
     def task(deltas):
-        return {"mixup_minus_cutmix": paired_difference([0.5 + d for d in deltas], [0.5] * len(deltas)).as_dict(),
+        return {"per_seed": {"mixup": [0.5 + d for d in deltas], "cutmix": [0.5] * len(deltas)},
                 "train_loss_curves": {"mixup": [curve], "cutmix": [curve]}}
     return {"tasks": {"local": task(local), "global": task(global_)}}
 
 
-AS_PREDICTED = _version([0.05, 0.06, 0.07], [-0.05, -0.06, -0.07])
-AGAINST = _version([-0.05, -0.06, -0.07], [0.05, 0.06, 0.07])
-NULL = _version([0.01, -0.01, 0.0], [0.01, -0.02, 0.01])
+AS_PREDICTED = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065])
+AGAINST = _version([-0.05, -0.06, -0.07, -0.055], [0.05, 0.06, 0.07, 0.065])
+NULL = _version([0.02, -0.03, 0.01, 0.04], [0.03, -0.02, 0.01, -0.04])
+FLAT_EFFECT = _version([0.001, 0.002, 0.0, 0.001], [0.0, 0.001, 0.002, 0.001])
 
 
 @pytest.mark.parametrize("mixing, mechanism, expected", [
     (AS_PREDICTED, AS_PREDICTED, "holds"), (AGAINST, AGAINST, "fails"), (AS_PREDICTED, NULL, "inconclusive"),
     (AS_PREDICTED, AGAINST, "inconclusive"), (NULL, AS_PREDICTED, "inconclusive"),
-    (AS_PREDICTED, _version([0.05, 0.06, 0.07], [-0.05, -0.06, -0.07], FALLING), NOT_CONVERGED),
+    (FLAT_EFFECT, FLAT_EFFECT, "no useful effect"),
+    (AS_PREDICTED, _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065], FALLING), NOT_CONVERGED),
 ])
-def test_the_row_holds_only_if_both_versions_hold(mixing, mechanism, expected) -> None:
+def test_the_row_needs_both_versions(mixing, mechanism, expected) -> None:
     assert combined_verdict({"mixing": mixing, "mechanism": mechanism}) == expected
+
+
+def test_interaction_is_welch_on_per_seed_deltas() -> None:
+    local, global_ = [0.05, 0.01, 0.07, 0.03], [-0.02, 0.01, -0.06, 0.0]
+    got = version_interaction(_version(local, global_))
+    ref = stats.ttest_ind(local, global_, equal_var=False)
+    assert got["estimate"] / got["se"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert got["p"] == pytest.approx(ref.pvalue, rel=1e-9)
 
 
 def test_mde_is_t_quantiles_times_the_standard_error() -> None:

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from msda_theory.experiments.gates import PLATEAU_TOL, plateau, training_gates
+from msda_theory.checks.gates import PLATEAU_TOL, plateau, training_gates
 
 
 def test_plateau_is_the_last_fall_as_a_share_of_the_whole_fall() -> None:

@@ -1,4 +1,5 @@
-"""Convergence gates of the training-based rows, fixed before any evidence run was measured.
+"""Convergence gates of the training-based rows (verdict rules: they live in checks/), fixed before any
+evidence run was measured.
 
 A row that compares trained models reads "inconclusive (not converged)" unless both hold:
 
