@@ -80,6 +80,7 @@ def exact_equals_monte_carlo(ctx: CheckContext) -> Measurement:
         value=f"max |exact - MC|/SE = {worst:.2f} over {entries} entries (a_p, upper a_pq, Euclidean profile; "
               f"{len(families)} families x {len(SIZES)} sizes, {n} masks each); median max of {entries} iid |N(0,1)| = {reference:.2f}",
         verdict=verdict,
+        summary=f"max |exact − MC|/SE = {worst:.2f} (threshold {Z_MAX:g}) over {entries} entries, {n} masks",
         method="exact finite sums (box families), closed form (Mixup), centre sums + quadrature (GMix) versus streamed "
                "Monte Carlo with SE = std(v)/sqrt(n) per entry",
         details={"per_case": rows, "n_samples": n, "z_threshold": Z_MAX, "expected_max_z": reference},

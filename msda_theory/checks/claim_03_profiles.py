@@ -50,6 +50,9 @@ def mixup_constant_cutmix_falls(ctx: CheckContext) -> Measurement:
         value=f"Mixup a_pq spread = {spread:.1e} over all pairs; CutMix falls strictly until {stops}; minimum where "
               f"predicted: {all(where.values())}",
         verdict="holds" if holds else "fails",
+        summary=(f"Mixup a_pq spread {spread:.1e}; CutMix minimum at d = "
+                 + ", ".join(f"{c['stops_falling_at']} ({n} px)" for n, c in cut.items())
+                 + f"; where predicted: {all(where.values())}"),
         method="exact a_pq (Mixup closed form; CutMix finite sums over cut sizes and centres), Chebyshev distance; "
                + MINIMUM_RULE,
         details={"mixup_spread": spread, "cutmix": cut, "minimum_where_predicted": where},
@@ -75,6 +78,8 @@ def hmix_contrast_grows(ctx: CheckContext) -> Measurement:
         value="; ".join(f"{n} px: " + ", ".join(f"r={r}: {c:.4f}" for r, c in zip(rs, cs)) for n, cs in contrast.items())
               + f" (smallest step {smallest:.2e})",
         verdict="holds" if smallest > 0 else "fails",
+        summary=("contrast at r = 1: " + ", ".join(f"{n} px {cs[-1]:.3f}" for n, cs in contrast.items())
+                 + f"; smallest step in r {smallest:.1e} (> 0 needed)"),
         method="exact HMix Chebyshev profiles for r = 0, 0.25, 0.5, 0.75, 1; holds if the contrast increases at every "
                "step of r at every size (exact sums, no tolerance)",
         details={"r": list(rs), "contrast": contrast},
@@ -94,6 +99,8 @@ def gmix_gaussian_form(ctx: CheckContext) -> Measurement:
         value=(f"max relative error {float(rel.max()):.2f} (at d = {float(prof.distance[rel.argmax()]):.1f} px), "
                f"{float(near.max()):.3f} for d <= {n // 4} px, at {n}x{n}; quadrature error {got.details['quadrature_error']:.1e}"),
         verdict="holds" if float(near.max()) < 0.2 else "fails",
+        summary=(f"max relative error {float(near.max()):.3f} for d ≤ {n // 4} px (< 0.2 needed), "
+                 f"{float(rel.max()):.2f} at any distance ({n}×{n})"),
         method="exact GMix profile (centre sums, quadrature over lam0) vs the no-border continuum form",
         details={"distance": prof.distance.tolist(), "exact": prof.mean.tolist(), "approx": approx.tolist()},
         discussion=("The Gaussian form neglects borders: clipped bumps have mean(G) < l, which lowers a_pq everywhere "

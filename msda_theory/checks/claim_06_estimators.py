@@ -42,6 +42,8 @@ def moment_equals_direct(ctx: CheckContext) -> Measurement:
         value=f"max |moment - direct| / SE = {top:.2f} over {len(z_scores)} comparisons; exact enumeration: max "
               f"relative gap {exact_gap:.1e}",
         verdict="holds" if ok else "fails",
+        summary=(f"max |moment − direct|/SE {top:.2f} (≤ {Z_MAX} needed) over {len(z_scores)} comparisons; "
+                 f"exact enumeration gap {exact_gap:.1e}"),
         method=f"tanh MLP on {n} digits, float64; moment form with Monte Carlo weights, direct form with {draws} "
                "draws per image; SE = sqrt(SE_moment^2 + SE_direct^2); plus a mask set enumerated exactly by both",
         details={"z_scores": z_scores, "exact_relative_gap": exact_gap},

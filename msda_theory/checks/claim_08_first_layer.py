@@ -37,6 +37,7 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=f"max relative difference {top:.1e} (deterministic; tolerance {TOLERANCE:g})",
         verdict="holds" if top <= TOLERANCE else "fails",
+        summary=f"max relative difference {top:.1e} (tolerance {TOLERANCE:g}) over {len(gaps)} model/family cases",
         method=f"float64, {n} digits, tanh linear/MLP/CNN (conv first layer as a matrix), the weights of a 64-mask set",
         details={"relative_difference": gaps},
         discussion="Paper quote: 'MSDA behaves as ... a regularization of the first layer parameters'. The identity is "
@@ -81,7 +82,7 @@ def t_mde(values: list[float], *, comparisons: int) -> float:
        "derived", "msda-theory check --only 8b")
 def own_strategy_lowest(ctx: CheckContext) -> Measurement:
     from msda_theory.checks.claim_09_robustness import verdict_with_gates
-    from msda_theory.experiments.gates import gates_text, training_gates
+    from msda_theory.experiments.gates import gates_brief, gates_text, training_gates
     from msda_theory.experiments.trained_model import by_strategy
 
     units = ctx.results("trained-model")
@@ -101,6 +102,9 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                f"{max(c['mde'] for c in comp.values()):.3f} in log-ratio units; "
                f"{gates_text(gates)}"),
         verdict=verdict_with_gates(ctx, gates, [], verdict),
+        summary=(f"{'smoke: ' if ctx.quick else ''}{sum(c['significant'] and c['mean'] < 0 for c in comp.values())} of "
+                 f"{len(comp)} own-lower comparisons significant (Holm); least favourable {worst[0]}: "
+                 f"{worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, {worst[1]['high']:+.3f}]; {gates_brief(gates)}"),
         method=("The first layers of the claim-9 models (stored trained-model results): penalty "
                 "tr(W (A_s ⊙ Σ) Wᵀ) relative to the vanilla model of the same seed, Σ of the training subset, A_s by "
                 "Monte Carlo (10000 masks, one draw for every model); per (s, t) the per-seed difference of log "

@@ -22,7 +22,7 @@ import numpy as np
 
 from msda_theory.attacks import ATTACKS
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
-from msda_theory.experiments.gates import gates_text, training_gates
+from msda_theory.experiments.gates import gates_brief, gates_text, training_gates
 from msda_theory.experiments.trained_model import by_strategy, decode
 from msda_theory.stats import compare, effect_text, seeds_for_mde
 
@@ -110,6 +110,17 @@ def seed_text(pairs: dict[str, tuple[np.ndarray, np.ndarray]], target: float = 0
             f"an MDE of {100 * target:.0f} pp in every comparison (Holm's strictest level, 80% power) needs {seeds}.")
 
 
+def summary_line(comp: dict[str, dict[str, Any]], eps: dict[str, float], gates: dict[str, Any], quick: bool) -> str:
+    """'Δ robust acc vs vanilla, pp [CI]: linf ε=0.02: mixup +1.2 [-0.3, +2.7], ...; MDE ...; gates: ...'."""
+    per_norm = "; ".join(f"{n} ε={eps[n]}: " + ", ".join(
+        f"{k.split('/')[0]} {100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]"
+        for k, c in comp.items() if k.endswith(f"/{n}")) for n in NORMS)
+    mdes = [100 * c["mde"] for c in comp.values()]
+    return (f"{'smoke: ' if quick else ''}Δ robust acc vs vanilla, pp [CI]: {per_norm}; "
+            f"{sum(c['significant'] for c in comp.values())} of {len(comp)} significant, MDE {min(mdes):.1f}–"
+            f"{max(mdes):.1f} pp; {gates_brief(gates)}")
+
+
 @check("9", CLAIM, "paper", "msda-theory check --only 9")
 def claim_09(ctx: CheckContext) -> Measurement:
     units = ctx.results("trained-model")
@@ -132,6 +143,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=value,
         verdict=verdict_with_gates(ctx, gates, sanity, decide(comp)),
+        summary=summary_line(comp, eps, gates, ctx.quick),
         method=("Train vanilla and Mixup, CutMix, HMix, GMix with the same seeds (same init) through fit(); attack "
                 "the same test images; per image the worst case of clean, FGSM and PGD (restarts, step 2.5ε/steps), "
                 f"radii L∞ {a['linf']['eps']}, L2 {a['l2']['eps']}; the judged ε per norm is the smallest at which "

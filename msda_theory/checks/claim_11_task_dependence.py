@@ -43,6 +43,11 @@ def mde(interval: dict[str, float]) -> float:
     return t_minimum_detectable_effect(se, n)
 
 
+def max_mde(res: dict[str, Any]) -> float:
+    """The largest MDE, in percentage points, of the paired differences of one version."""
+    return 100 * max(mde(task["mixup_minus_cutmix"]) for task in res["tasks"].values())
+
+
 def combined_verdict(versions: dict[str, dict[str, Any]]) -> str:
     """holds if every version is converged and holds; fails if every version is converged and fails;
     'inconclusive (not converged)' if a version fails its plateau gate; else inconclusive."""
@@ -74,6 +79,11 @@ def claim_11(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=value,
         verdict="smoke" if ctx.quick else combined_verdict({"mixing": res, "mechanism": mech}),
+        summary=("smoke: " if ctx.quick else "") + "acc(Mixup) − acc(CutMix) [95% CI]: " + "; ".join(
+            f"{label} " + ", ".join(f"{name} {percentage_points(r['tasks'][name]['mixup_minus_cutmix'])}"
+                                    for name in r["tasks"]) + f" (max MDE {max_mde(r):.1f} pp)"
+            for label, r in (("mixing", res), ("mechanism", mech)))
+            + f"; predicted: local {PREDICTION['local']}, global {PREDICTION['global']}",
         method=("Two synthetic binary tasks on real-image backgrounds: 'local' (a 3×3 '+' vs '×' pasted anywhere) "
                 "and 'global' (one faint cosine period along rows vs columns). Mixup, CutMix, HMix and GMix trained "
                 "with the same seeds; test accuracy, paired Δ = Mixup − CutMix with a 95% t-interval over seeds. "

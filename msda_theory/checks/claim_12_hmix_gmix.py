@@ -13,7 +13,7 @@ import numpy as np
 from msda_theory.checks.claim_09_robustness import clean, scale_text
 from msda_theory.experiments.trained_model import by_strategy
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
-from msda_theory.experiments.gates import gates_text, training_gates
+from msda_theory.experiments.gates import gates_brief, gates_text, training_gates
 from msda_theory.probes.cost import COST_TARGET
 from msda_theory.stats import compare, effect_text
 
@@ -39,6 +39,9 @@ def claim_12a(ctx: CheckContext) -> Measurement:
                + f" (CutMix {cost['median_ratio']['cutmix']:.3f}; target ≤ {COST_TARGET}); "
                + f"{cost['repeats']} rounds, {cost['n_train']} training images"),
         verdict="holds" if cheap else ("fails" if expensive else "inconclusive"),
+        summary=("epoch time / Mixup [95% CI]: " + ", ".join(
+            f"{s} {r:.3f} [{cost['ratio_ci'][s]['low']:.3f}, {cost['ratio_ci'][s]['high']:.3f}]" for s, r in ratios.items())
+            + f" (≤ {COST_TARGET} needed); CutMix {cost['median_ratio']['cutmix']:.3f}"),
         method=("train.epoch_cost: one full training epoch per strategy, interleaved (mixup, cutmix, hmix, gmix, "
                 "mixup, ...) in one process, a fresh copy of the same initial model each time; ratio of medians to "
                 f"Mixup and a t-interval over per-round ratios. Holds if both ratios ≤ {COST_TARGET}; fails if a "
@@ -63,6 +66,9 @@ def claim_12b(ctx: CheckContext) -> Measurement:
         value=(f"{scale_text(units, ctx.quick)}; clean test accuracy {acc}; Δ: "
                + "; ".join(f"{k} {effect_text(c)}" for k, c in comp.items()) + f"; {gates_text(gates)}"),
         verdict=verdict,
+        summary=(f"{'smoke: ' if ctx.quick else ''}clean accuracy {acc}; Δ pp [CI]: " + ", ".join(
+            f"{k} {100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]" for k, c in comp.items())
+            + f"; {gates_brief(gates)}"),
         method=("Clean correctness of the claim-9 models on the attacked test images; paired Δ per (new, old), "
                 "bootstrap over seeds and test images, Holm across the 4 comparisons, intervals at the Bonferroni "
                 "level, MDE at 80% power. Reports the effect only: outside CIFAR-100/ImageNet scale it is no "

@@ -61,8 +61,28 @@ def run_checks(checks: Sequence[Check], ctx: CheckContext, *, progress: bool = T
     return outcomes
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+CELL_MAX = 400
+"""The longest table cell: a row's measured cell holds one line; its method and full measurement go below."""
+
+NOT_HOLDING = ("fails", "inconclusive", "inconclusive (not converged)", "crashed")
+
+
+def _cell(text: str, limit: int | None = None) -> str:
+    """``text`` on one line with '|' escaped, cut to at most ``limit`` characters (ending in '…') when given."""
+    cell = " ".join(str(text).split()).replace("|", "\\|")
+    if limit is None or len(cell) <= limit:
+        return cell
+    return cell[: limit - 20].rstrip("\\").rstrip() + " … (in full below)"
+
+
+def _verdict(o: Outcome) -> str:
+    return o.measurement.verdict if o.measurement else "crashed"
+
+
+def _measured(o: Outcome) -> str:
+    """The table's measured cell: the check's one-line summary (its value when it has none; the crash)."""
+    m = o.measurement
+    return _cell(f"crashed: {o.error}" if m is None else (m.summary or m.value), CELL_MAX)
 
 
 def header(ctx: CheckContext) -> list[str]:
@@ -82,39 +102,45 @@ def header(ctx: CheckContext) -> list[str]:
         f"- {ABSTRACT_NOTE}",
         "- runtime: the wall time of the check in this run; a stored result (results/<experiment>/<preset>/, "
         "reused when its config hash matches) was paid for when it was computed (its JSON records that wall time).",
-        "- training-based rows state their gates in the measured column; quick mode labels them smoke and gives no "
-        "verdict on 9, 11, 12b.",
+        "- the table gives each claim's verdict and its key numbers in one line; the method, the full measurement "
+        "(training-based rows: with their gates' numbers) and the discussion are in the claim's section below. "
+        "Quick mode labels training-based rows smoke and gives no verdict on 9, 11, 12b.",
         "",
     ]
 
 
 def render(outcomes: Sequence[Outcome], ctx: CheckContext) -> str:
-    """The ledger as Markdown: header, one table row per claim, then a discussion of every non-holding claim."""
+    """The ledger as Markdown: header, the rows that do not hold, a table of one line per claim (verdict and
+    measurement), then one section per claim with its method, the full measurement and the discussion."""
     counts = {v: sum(1 for o in outcomes if o.measurement and o.measurement.verdict == v) for v in VERDICTS}
     crashed = sum(1 for o in outcomes if o.measurement is None)
     lines = header(ctx)
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     lines += [f"**Summary:** {tally or 'none'}, {crashed} crashed, of {len(outcomes)} checks; total runtime "
               f"{sum(o.seconds for o in outcomes):.0f} s.", ""]
-    lines += ["| # | claim | source | method | measured (± uncertainty) | verdict | reproduce | runtime |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [f"**{v.capitalize()}:** " + ", ".join(f"claim {o.check.id}" for o in outcomes if _verdict(o) == v)
+              for v in NOT_HOLDING if any(_verdict(o) == v for o in outcomes)]
+    lines += ["", "| # | claim | source | measured (one line; method and details below) | verdict | reproduce | runtime |",
+              "|---|---|---|---|---|---|---|"]
     for o in outcomes:
-        m = o.measurement
-        verdict = f"**{m.verdict}**" if m else "**crashed**"
-        measured = m.value if m else f"crashed: {o.error}"
-        method = m.method if m else ""
-        lines.append(f"| {o.check.id} | {_cell(o.check.claim)} | {o.check.source} | {_cell(method)} | {_cell(measured)} | "
-                     f"{verdict} | `{o.check.command}` | {o.seconds:.1f} s |")
-    notes = [o for o in outcomes if o.measurement is None or o.measurement.verdict not in ("holds", "skipped")
-             or o.measurement.discussion]
-    if notes:
-        lines += ["", "## Discussion", ""]
-    for o in notes:
-        m = o.measurement
-        title = f"### Claim {o.check.id}: {'crashed' if m is None else m.verdict}"
-        body = f"The check crashed: `{o.error}`." if m is None else (m.discussion or "No further discussion recorded.")
-        lines += [title, "", body, ""]
+        lines.append(f"| {o.check.id} | {_cell(o.check.claim, CELL_MAX)} | {o.check.source} | {_measured(o)} | "
+                     f"**{_verdict(o)}** | `{o.check.command}` | {o.seconds:.1f} s |")
+    lines += ["", "## The rows in detail", ""]
+    for o in outcomes:
+        lines += section(o)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def section(o: Outcome) -> list[str]:
+    """One claim's section: the claim, then method, full measurement and discussion (or the crash)."""
+    m = o.measurement
+    lines = [f"### Claim {o.check.id}: {_verdict(o)}", "", f"*{' '.join(o.check.claim.split())}*", ""]
+    if m is None:
+        return lines + [f"The check crashed: `{o.error}`.", ""]
+    for label, text in (("Method", m.method), ("Measured", m.value), ("Discussion", m.discussion)):
+        if text:
+            lines += [f"- **{label}.** {' '.join(text.split())}"]
+    return lines + [""]
 
 
 def write_ledger(outcomes: Sequence[Outcome], ctx: CheckContext, path: str | Path) -> Path:
