@@ -43,9 +43,14 @@ class ReadThroughStore(ResultStore):
         super().__init__(scratch, **_stale_option())
         self.committed = committed
 
-    def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any]) -> StoredResult | None:
+    def load(self, *key: Any, **options: Any) -> StoredResult | None:
         """The committed result of this key if there is one, else the scratch store's."""
-        return self.committed.load(experiment, preset, seed, config) or super().load(experiment, preset, seed, config)
+        return self.committed.load(*key, **options) or super().load(*key, **options)
+
+    def inspect(self, *key: Any, **options: Any) -> tuple[StoredResult | None, str]:
+        """The same for stores whose ``fetch`` reads through ``inspect`` (result, why not)."""
+        found = self.committed.inspect(*key, **options)  # type: ignore[attr-defined]
+        return found if found[0] is not None else super().inspect(*key, **options)  # type: ignore[misc]
 
 
 def scratch_folder() -> Path:

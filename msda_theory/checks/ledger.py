@@ -125,7 +125,7 @@ def render(outcomes: Sequence[Outcome], ctx: CheckContext) -> str:
     for o in outcomes:
         lines.append(f"| {o.check.id} | {_cell(o.check.claim, CELL_MAX)} | {o.check.source} | {_measured(o)} | "
                      f"**{_verdict(o)}** | `{o.check.command}` | {o.seconds:.1f} s |")
-    lines += ["", "## The rows in detail", ""]
+    lines += ["", "## Discussion", "", "Each claim's method, full measurement (with the numbers of its gates) and discussion.", ""]
     for o in outcomes:
         lines += section(o)
     return "\n".join(lines).rstrip() + "\n"

@@ -76,7 +76,7 @@ def test_reproduce_exits_0_without_fashion_mnist(tmp_path, monkeypatch) -> None:
                    "--results", str(tmp_path / "results")])
     assert status == 0
     text = ledger.read_text()
-    assert "crashed" not in text.split("## The rows in detail")[0].replace("0 crashed", "")
+    assert "crashed" not in text.split("## Discussion")[0].replace("0 crashed", "")
     assert "skipped: needs Fashion-MNIST (apt-get install dataset-fashion-mnist)" in text
 
 

@@ -62,7 +62,7 @@ def test_no_table_cell_of_the_committed_evidence_exceeds_400_characters(committe
 @pytest.mark.fashion_mnist
 def test_each_claim_has_a_section_and_the_rows_that_do_not_hold_are_named(committed_ledger) -> None:
     text, outcomes = committed_ledger
-    table, details = text.split("## The rows in detail")
+    table, details = text.split("## Discussion")
     for o in outcomes:
         m = o.measurement
         section = details.split(f"### Claim {o.check.id}: {m.verdict}\n")[1].split("### Claim")[0]
