@@ -38,7 +38,8 @@ def closing_lines(outcomes: Sequence[Any], results: Path, preset: str) -> list[s
         verdict = m.verdict if m else "crashed"
         if verdict in ATTENTION:
             text = o.error if m is None else (m.summary or m.value)
-            lines.append(f"  claim {o.check.id} {verdict}: {text}")
+            said = text.startswith(f"{verdict}:")  # a skipped row's text opens with 'skipped:'
+            lines.append(f"  claim {o.check.id} {text}" if said else f"  claim {o.check.id} {verdict}: {text}")
     if lines:
         lines.insert(0, "rows to read (see the ledger's section of each):")
     lines.append(f"cache: {results}/<experiment>/{preset}/ (stored results reused by the next run; --rerun "

@@ -42,7 +42,7 @@ def test_reproduce_ends_with_the_rows_to_read_and_the_cache() -> None:
     assert lines == ["rows to read (see the ledger's section of each):",
                      "  claim 2 fails: max z 5.06 (threshold 5)",
                      "  claim 3 crashed: RuntimeError: boom",
-                     "  claim 10 skipped: skipped: needs Fashion-MNIST",
+                     "  claim 10 skipped: needs Fashion-MNIST",
                      "cache: results/<experiment>/quick/ (stored results reused by the next run; --rerun recomputes "
                      "them; delete the folder to free the space)"]
     assert closing_lines(outcomes[:1], Path("r"), "evidence")[0].startswith("cache: r/<experiment>/evidence/")
