@@ -28,13 +28,27 @@ def test_notebook_is_stripped_seeded_and_parametrized(path):
     assert "manual_seed" in code[0].source or "manual_seed" in code[1].source
 
 
+def tree_files():
+    """Every file of the checkout except git's own and Python's and pytest's caches."""
+    skip = {".git", "__pycache__", ".pytest_cache", ".hypothesis"}
+    return {str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.relative_to(ROOT).parts)}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, tmp_path, monkeypatch):
+def test_notebook_executes_in_place_and_leaves_the_tree_alone(path, tmp_path, monkeypatch):
+    """Executed from notebooks/ (as `jupyter nbconvert --execute` does), with the default results store: the
+    committed results are read, the tiny results it computes land in the temp folder, nothing in the tree."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("MSDA_NOTEBOOK_OUT", str(tmp_path))
+    monkeypatch.delenv("MSDA_NOTEBOOK_OUT", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel's tempfile.gettempdir()
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))  # this checkout, not an installed copy
+    before = tree_files()
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert tree_files() == before
+    outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "show the workflow, not evidence" in outputs and "verdict: crashed" not in outputs
+    assert outputs.count("    verdict: ") >= 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -25,6 +25,7 @@ def label_weight_is_mask_mean(ctx: CheckContext) -> Measurement:
               f"{config['calls']} calls of {config['batch']} images {size[0]}×{size[1]} each (float64 images, float32 "
               f"labels; tolerance {TOLERANCE:.1e})",
         verdict="holds" if top <= TOLERANCE else "fails",
+        summary=f"max gap {top:.1e} (tolerance {TOLERANCE:.1e}) over {len(gaps)} family/mode cases",
         method="mix() on float64 images whose pixels differ from their flip partner's by ≥ 0.1; mask recovered as "
                "(x~ − r)/(x − r), averaged over channels; label weight read from the soft label of the image's own "
                "(unique) class",
@@ -42,6 +43,8 @@ def mean_ratio(ctx: CheckContext) -> Measurement:
         value="; ".join(f"{name}: E[λ] = {s['mean_lam']:.4f} ± {s['se_lam']:.4f} (drawn λ0 {s['mean_lam0']:.4f})"
                         for name, s in stats.items()) + f" (n = {config['n_masks']} masks each, {size[0]}×{size[1]}, α = 1)",
         verdict="measured",
+        summary="E[λ] ± SE: " + ", ".join(f"{name} {s['mean_lam']:.3f} ± {s['se_lam']:.3f}" for name, s in stats.items())
+                + f" (n = {config['n_masks']} each)",
         method="Draw n masks per family; mean of λ = mean(M) and of the drawn λ0, SE = std/√n",
         details={"stats": stats},
         discussion=("Official CutMix shows E[λ] ≈ 0.70 at 32 px: its box has side floor(N√(1−λ0)) with even width and "

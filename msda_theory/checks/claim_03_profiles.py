@@ -31,6 +31,9 @@ def mixup_constant_cutmix_falls(ctx: CheckContext) -> Measurement:
         value=f"Mixup a_pq spread = {spread:.1e} over all pairs; CutMix falls strictly until {stops}; minimum where "
               f"predicted: {all(where.values())}",
         verdict="holds" if holds else "fails",
+        summary=(f"Mixup a_pq spread {spread:.1e}; CutMix minimum at d = "
+                 + ", ".join(f"{c['stops_falling_at']} ({n} px)" for n, c in cut.items())
+                 + f"; where predicted: {all(where.values())}"),
         method="exact a_pq (Mixup closed form; CutMix finite sums over cut sizes and centres), Chebyshev distance; "
                + MINIMUM_RULE,
         details={"mixup_spread": spread, "minimum_where_predicted": where,
@@ -50,6 +53,8 @@ def hmix_contrast_grows(ctx: CheckContext) -> Measurement:
         value="; ".join(f"{n} px: " + ", ".join(f"r={r}: {c:.4f}" for r, c in zip(rs, cs)) for n, cs in contrast.items())
               + f" (smallest step {smallest:.2e})",
         verdict="holds" if smallest > 0 else "fails",
+        summary=("contrast at r = 1: " + ", ".join(f"{n} px {cs[-1]:.3f}" for n, cs in contrast.items())
+                 + f"; smallest step in r {smallest:.1e} (> 0 needed)"),
         method="exact HMix Chebyshev profiles for r = 0, 0.25, 0.5, 0.75, 1; holds if the contrast increases at every "
                "step of r at every size (exact sums, no tolerance)",
         details={"r": rs, "contrast": contrast},
@@ -73,6 +78,8 @@ def gmix_gaussian_form(ctx: CheckContext) -> Measurement:
         value=(f"max relative error {rel[top]:.2f} (at d = {g['distance'][top]:.1f} px), {near:.3f} for d <= {n // 4} px, "
                f"at {n}x{n}; quadrature error {g['quadrature_error']:.1e}"),
         verdict="holds" if near < GAUSSIAN_NEAR_TOLERANCE else "fails",
+        summary=(f"max relative error {near:.3f} for d ≤ {n // 4} px (< {GAUSSIAN_NEAR_TOLERANCE} needed), "
+                 f"{rel[top]:.2f} at any distance ({n}×{n})"),
         method="exact GMix profile (centre sums, quadrature over lam0) vs the no-border continuum form",
         details={"distance": g["distance"], "exact": g["exact"], "approx": g["no_border_form"]},
         discussion=("The Gaussian form neglects borders: clipped bumps have mean(G) < l, which lowers a_pq everywhere "

@@ -17,6 +17,7 @@ def exact_identity(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=f"max |remainder| = {top:.1e} (exact sums, no sampling error; tolerance {TOLERANCE:g})",
         verdict="holds" if top <= TOLERANCE else "fails",
+        summary=f"max |remainder| {top:.1e} (tolerance {TOLERANCE:g}) over {len(worst)} family/estimator cases",
         method=f"float64, affine model, n = {c['n']} images {c['channels']}x{c['height']}x{c['width']}, {c['masks']} "
                "masks per family, all partners and both orientations enumerated; both estimators",
         details={"max_abs_remainder": worst},

@@ -17,6 +17,8 @@ def taylor_order(ctx: CheckContext) -> Measurement:
     return Measurement(
         value="slopes " + ", ".join(f"{k} {v:.3f}" for k, v in slopes.items()) + f" (max |slope - 3| = {off:.3f})",
         verdict="holds" if off <= BAND else "fails",
+        summary=(f"log-log slopes {min(slopes.values()):.3f}–{max(slopes.values()):.3f} over {len(slopes)} "
+                 f"loss/family cases (max |slope − 3| {off:.3f} ≤ {BAND} needed)"),
         method=f"direct estimator, per-draw remainder with the same draws for t in {[round(t, 4) for t in result['ts']]}, "
                f"tanh {result['rows'][0]['model']} on digits, float64; least-squares slope of log(mean |per-draw remainder|), the size the O(t^3) "
                "statement bounds",

@@ -23,6 +23,8 @@ def moment_equals_direct(ctx: CheckContext) -> Measurement:
         value=f"max |moment - direct| / SE = {top:.2f} over {len(z_scores)} comparisons; exact enumeration: max "
               f"relative gap {exact_gap:.1e}",
         verdict="holds" if top <= Z_MAX and exact_gap <= EXACT_TOLERANCE else "fails",
+        summary=(f"max |moment − direct|/SE {top:.2f} (≤ {Z_MAX} needed) over {len(z_scores)} comparisons; "
+                 f"exact enumeration gap {exact_gap:.1e}"),
         method=f"tanh MLP on {config['n']} digits, float64; moment form with Monte Carlo weights, direct form with "
                f"{config['draws']} draws per image; SE = sqrt(SE_moment^2 + SE_direct^2); plus a mask set enumerated "
                "exactly by both",

@@ -28,6 +28,13 @@ def _alignment_text(run: dict[str, Any]) -> str:
     return f"{label} {run['alignment']['cosine']:.3f} ± {run['alignment']['cosine_se']:.3f}"
 
 
+def _explained_interval(run: dict[str, Any]) -> str:
+    """'mixup 0.40 [0.36, 0.45]': the last epoch's explained fraction with its ± 1.96 SE interval."""
+    last = _last(run)
+    half = 1.96 * last["explained_se"]
+    return f"{run['family']} {last['explained']:.2f} [{last['explained'] - half:.2f}, {last['explained'] + half:.2f}]"
+
+
 def judge(runs: list[dict[str, Any]]) -> str:
     """holds / fails / inconclusive from the α = 1 runs' last explained fraction and its SE."""
     lows, highs = [], []
@@ -75,6 +82,8 @@ def tracks_along_training(ctx: CheckContext) -> Measurement:
                f"{sweep_text}; largest SE {top_se:.3f} (target < {SE_TARGET}); gradient alignment "
                f"cos(∇L_msda, ∇(L_std+R1+R2+R3)) at the last epoch (reported, not judged): {alignment}"),
         verdict="smoke" if ctx.quick else judge(runs),
+        summary=(f"{'smoke: ' if ctx.quick else ''}last-epoch explained fraction [95% CI], α = 1: "
+                 + ", ".join(_explained_interval(r) for r in main) + f" (band {list(BAND)})"),
         method=(f"tanh CNN trained by fit() with each family on {first['data']}; L_msda, L_std, R1, R2, R3 by the "
                 f"direct estimator on {first['n_eval']} training images × {first['n_masks']} draws (the same draws at "
                 "every epoch); se(explained) = se(remainder)/|L_msda − L_std|. Gradient alignment: cosine between the "

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import ALPHA, verdict_with_gates
 from msda_theory.decisions import effect_verdict
@@ -40,6 +40,7 @@ def first_layer_form(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=f"max relative difference {top:.1e} (deterministic; tolerance {TOLERANCE:g})",
         verdict="holds" if top <= TOLERANCE else "fails",
+        summary=f"max relative difference {top:.1e} (tolerance {TOLERANCE:g}) over {len(gaps)} model/family cases",
         method=f"float64, {config['n']} digits, tanh linear/MLP/CNN (conv first layer as a matrix), the weights of a "
                f"{config['masks']}-mask set",
         details={"relative_difference": gaps},
@@ -93,6 +94,11 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                + f"; least favourable {worst[0]}: {worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, {worst[1]['high']:+.3f}] "
                f"log units; MDE {min(c['mde'] for c in comp.values()):.3f}–{max(c['mde'] for c in comp.values()):.3f}"),
         verdict=verdict_with_gates(ctx, gates, [], overall),
+        summary=(f"{'smoke: ' if ctx.quick else ''}{len(comp)} comparisons: "
+                 + ", ".join(f"{v} {verdicts.count(v)}" for v in ("holds", "fails", "no useful effect", "inconclusive")
+                             if v in verdicts)
+                 + f"; least favourable {worst[0]} {worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, "
+                 f"{worst[1]['high']:+.3f}] log units; {gates_brief(gates)}"),
         method=("The first layers of the claim-9 models: q_t(s) = log(tr(W_t (A_s ⊙ Σ) W_tᵀ) / tr(W_t (A_mixup ⊙ Σ) "
                 "W_tᵀ)), unchanged by any rescaling of W_t (Mixup's A is constant over pixel pairs), Σ of the training "
                 "subset, A_s by Monte Carlo (10000 masks, one draw for every model), for s = CutMix, HMix, GMix (under "

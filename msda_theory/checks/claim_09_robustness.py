@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import (clean, combine, comparison_verdicts, family_verdicts, scale_text,
                                                verdict_with_gates, worst)
@@ -111,6 +111,11 @@ def claim_09(ctx: CheckContext) -> Measurement:
         value=(f"per family (Δ robust accuracy vs vanilla at L∞ ε={eps['linf']}, L2 ε={eps['l2']}): {per_family}; "
                f"{scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, sanity, combine(families.values(), any_holds=True)),
+        summary=(f"{'smoke: ' if ctx.quick else ''}Δ robust accuracy vs vanilla (L∞ ε={eps['linf']}, L2 ε={eps['l2']}): "
+                 + "; ".join(f"{f} {v} (" + ", ".join(f"{100 * comp[f'{f}/{n}']['mean']:+.1f} "
+                                                         f"[{100 * comp[f'{f}/{n}']['low']:+.1f}, "
+                                                         f"{100 * comp[f'{f}/{n}']['high']:+.1f}]" for n in NORMS) + ")"
+                             for f, v in families.items()) + f" pp; {gates_brief(gates)}"),
         method=("Train vanilla and Mixup, CutMix, HMix, GMix with the same seeds (same init) through fit(); attack "
                 "the same test images; per image the worst case of clean, FGSM and PGD (restarts, step 2.5ε/steps), "
                 f"radii L∞ {a['linf']['eps']}, L2 {a['l2']['eps']}; the judged ε per norm is the smallest at which "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, combine, comparison_verdicts, scale_text, verdict_with_gates
 from msda_theory.experiments.stored import by_strategy
@@ -36,6 +36,10 @@ def claim_09b(ctx: CheckContext) -> Measurement:
                + "; ".join(f"{s} {v} ({100 * comp[s]['mean']:+.1f} pp)" for s, v in verdicts.items())
                + f"; {scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, [], combine(verdicts.values(), any_holds=True)),
+        summary=(f"{'smoke: ' if ctx.quick else ''}Δ clean accuracy vs vanilla: "
+                 + "; ".join(f"{s} {v} ({100 * comp[s]['mean']:+.1f} [{100 * comp[s]['low']:+.1f}, "
+                             f"{100 * comp[s]['high']:+.1f}] pp)" for s, v in verdicts.items())
+                 + f"; {gates_brief(gates)}"),
         method=("The models of claim 9 (same seeds and initialisation per strategy); clean correctness on the attacked "
                 "test images; Δ per family by a bootstrap over seeds and test images (intervals at the Bonferroni "
                 f"level over the 4). Per family: holds / fails / no useful effect (TOST within ±{100 * MARGIN:.0f} pp) "

@@ -48,6 +48,9 @@ def claim_10(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=("smoke: " if ctx.quick else "") + value,
         verdict=verdict,
+        summary=("smoke: " if ctx.quick else "") + "; ".join(
+            f"{names.get(k, k)}: min exact margin {min(p['margins']):.4f}, ε_Z/median‖x‖ up to "
+            f"{max(p['relative_eps']):.1e} ({'informative' if informative[k] else 'vacuous'})" for k, p in pairs.items()),
         method=("Logistic regression θᵀx, no bias, centred data, Adam on the MSDA loss for vanilla, Mixup, CutMix, "
                 "HMix, GMix and each seed. Per model: L_msda2 = L_std + R1 + R2 with its own a, A (vanilla: Mixup's); "
                 "the exact ℓ2 adversarial logistic loss at Zhang's radius ε_Z = R c_x ā √d (R = min_i |cos(θ, x_i)|, "

@@ -70,6 +70,11 @@ def mde(interval: dict[str, float]) -> float:
     return t_minimum_detectable_effect(se, n)
 
 
+def max_mde(res: dict[str, Any]) -> float:
+    """The largest MDE, in percentage points, of the paired differences of one version."""
+    return 100 * max(mde(task["mixup_minus_cutmix"]) for task in res["tasks"].values())
+
+
 def combined_verdict(versions: dict[str, dict[str, Any]]) -> str:
     """holds / fails / no useful effect if every version is converged and reads so; 'inconclusive (not converged)'
     if a version fails its plateau gate; else inconclusive."""
@@ -105,6 +110,9 @@ def claim_11(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=value,
         verdict="smoke" if ctx.quick else combined_verdict({"mixing": res, "mechanism": mech}),
+        summary=(("smoke: " if ctx.quick else "") + "interaction Δ_local − Δ_global: " + "; ".join(
+            f"{label} {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, MDE {100 * i['mde']:.1f}) {i['verdict']}"
+            for label, i in (("mixing", i_mix), ("mechanism", i_mech)))),
         method=("Two synthetic binary tasks on real-image backgrounds: 'local' (a 3×3 '+' vs '×' pasted anywhere) "
                 "and 'global' (one faint cosine period along rows vs columns). Mixup, CutMix, HMix and GMix trained "
                 "with the same seeds; test accuracy, per-seed Δ = acc(Mixup) − acc(CutMix). "

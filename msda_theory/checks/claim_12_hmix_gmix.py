@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, training_gates
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, scale_text
 from msda_theory.experiments.stored import by_strategy
@@ -59,6 +59,9 @@ def claim_12a(ctx: CheckContext) -> Measurement:
                + f" (target ≤ {100 * SHARE_TARGET:.0f}%); {cost['repeats']} interleaved rounds, "
                f"{cost['n_train']} training images"),
         verdict="holds" if cheap else ("fails" if expensive else "inconclusive"),
+        summary=("extra mixing time over Mixup's, share of an epoch [95% CI]: "
+                 + ", ".join(f"{s} {100 * v['mean']:+.2f}% [{100 * v['low']:+.2f}, {100 * v['high']:+.2f}]"
+                             for s, v in share.items()) + f" (≤ {100 * SHARE_TARGET:.0f}% needed)"),
         method=("train.epoch_cost: one full training epoch per strategy, interleaved (mixup, cutmix, hmix, gmix, "
                 "mixup, ...) in one process, a fresh copy of the same initial model each time, timing the seconds "
                 "spent inside mix() too; per round k the share (mix_s,k − mix_mixup,k) / epoch_mixup,k, 95% t-interval "
@@ -85,6 +88,9 @@ def claim_12b(ctx: CheckContext) -> Measurement:
         value=(f"{scale_text(units, ctx.quick)}; clean test accuracy {acc}; Δ: "
                + "; ".join(f"{k} {effect_text(c)}" for k, c in comp.items()) + f"; {gates_text(gates)}"),
         verdict=verdict,
+        summary=(f"{'smoke: ' if ctx.quick else ''}clean accuracy {acc}; Δ pp [CI]: " + ", ".join(
+            f"{k} {100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]" for k, c in comp.items())
+            + f"; {gates_brief(gates)}"),
         method=("Clean correctness of the claim-9 models on the attacked test images; paired Δ per (new, old), "
                 "bootstrap over seeds and test images, Holm across the 4 comparisons, intervals at the Bonferroni "
                 "level, MDE at 80% power. Reports the effect only: outside CIFAR-100/ImageNet scale it is no "

@@ -54,4 +54,10 @@ def gates_text(gates: dict[str, Any]) -> str:
             f"(max relative loss fall over the last epochs {max(falls):.3f}, needs ≤ {PLATEAU_TOL})")
 
 
-__all__ = ["OVERFIT_MIN", "PLATEAU_TOL", "gates_text", "plateau", "training_gates"]
+def gates_brief(gates: dict[str, Any]) -> str:
+    """'gates: overfit PASS, plateau PASS': the two gates' outcomes only (``gates_text`` gives the numbers)."""
+    return (f"gates: overfit {'PASS' if gates['overfit']['passed'] else 'FAIL'}, "
+            f"plateau {'PASS' if gates['plateau']['passed'] else 'FAIL'}")
+
+
+__all__ = ["OVERFIT_MIN", "PLATEAU_TOL", "gates_brief", "gates_text", "plateau", "training_gates"]

@@ -23,6 +23,13 @@ from msda_theory.results import ResultUnavailable, StoredResult, code_fingerprin
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
                  "arXiv 2208.09913); claims marked *derived* are consequences of the framework in docs/theory.md that "
                  "this project derived and checks.")
+ABSTRACT_MAP = ("The abstract's claims and the rows that check them: \"MSDA ... is a pixel-level regularization of the "
+                "underlying training loss\": rows 4, 5, 6 (the decomposition's identities), 1a-2 (the weights a, A), 3-3c "
+                "(their distance profiles, \"CutMix regularizes the input gradients by pixel distances\"), and 7 (how "
+                "much of the MSDA excess the second-order truncation explains, derived); \"a regularization of the first "
+                "layer parameters\": 8 (identity), 8b (trained first layers, derived); \"can improve adversarial "
+                "robustness and generalization\": 9, 9b (and the logistic bound, 10); \"the optimal MSDA strategy "
+                "depends on tasks\": 11; HMix and GMix \"computation cost\" and accuracy: 12a, 12b.")
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,26 @@ def run_checks(checks: Sequence[Check], ctx: CheckContext, *, progress: bool = T
     return outcomes
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+CELL_MAX = 400
+"""The longest table cell: a row's measured cell holds one line; its method and full measurement go below."""
+
+NOT_HOLDING = ("fails", "inconclusive", "inconclusive (not converged)", "undecidable by design", "crashed",
+               "no result")
+
+
+def _cell(text: str, limit: int | None = None) -> str:
+    """``text`` on one line with '|' escaped, cut to at most ``limit`` characters (ending in '…') when given."""
+    cell = " ".join(str(text).split()).replace("|", "\\|")
+    if limit is None or len(cell) <= limit:
+        return cell
+    return cell[: limit - 20].rstrip("\\").rstrip() + " … (in full below)"
+
+
+def _state(o: Outcome) -> str:
+    """The verdict, or 'no result' / 'crashed' for an outcome without a measurement."""
+    if o.measurement is not None:
+        return o.measurement.verdict
+    return "no result" if o.unavailable else "crashed"
 
 
 def results_line(served: Sequence[StoredResult]) -> str:
@@ -115,54 +140,57 @@ def header(ctx: CheckContext) -> list[str]:
         f"- machine: {platform.machine()}, {torch.get_num_threads()} torch threads, {platform.system()} {platform.release()}",
         results_line(ctx.store.served),
         f"- {ABSTRACT_NOTE}",
+        f"- {ABSTRACT_MAP}",
         "- runtime: the wall time of the check in this run; a stored result (results/<experiment>/<preset>/, "
         "reused when it verifies and was stored by the same code) was paid for when it was computed (its JSON "
         "records that wall time).",
-        "- training-based rows state their gates in the measured column; quick mode labels them smoke and gives no "
-        "verdict on 9, 11, 12b.",
+        "- the table gives each claim's verdict and its key numbers in one line; the method, the full measurement "
+        "(training-based rows: with their gates' numbers) and the discussion are in the claim's section below. "
+        "Quick mode labels training-based rows smoke and gives no verdict on 9, 11, 12b.",
         "",
     ]
 
 
 def _row(o: Outcome) -> str:
-    """The table row of one outcome."""
+    """The table row of one outcome: the verdict and a one-line measurement (``Measurement.summary``)."""
     m = o.measurement
-    verdict = f"**{m.verdict}**" if m else ("**no result**" if o.unavailable else "**crashed**")
-    measured = m.value if m else (o.error if o.unavailable else f"crashed: {o.error}")
+    measured = (m.summary or m.value) if m else (o.error if o.unavailable else f"crashed: {o.error}")
     runtime = f"{o.seconds:.1f} s" + (f"; stale results (git {', '.join(o.stale)})" if o.stale else "")
-    return (f"| {o.check.id} | {_cell(o.check.claim)} | {o.check.source} | {_cell(m.method if m else '')} | "
-            f"{_cell(measured)} | {verdict} | `{o.check.command}` | {_cell(runtime)} |")
+    return (f"| {o.check.id} | {_cell(o.check.claim, CELL_MAX)} | {o.check.source} | {_cell(measured, CELL_MAX)} | "
+            f"**{_state(o)}** | `{o.check.command}` | {_cell(runtime, CELL_MAX)} |")
 
 
 def _note(o: Outcome) -> list[str]:
-    """The discussion block of one outcome ([] for a plain holding or skipped row)."""
+    """One claim's section: the claim, then method, full measurement and discussion (or why there is none)."""
     m = o.measurement
-    if m is not None and m.verdict in ("holds", "skipped") and not m.discussion:
-        return []
+    lines = [f"### Claim {o.check.id}: {_state(o)}", "", f"*{' '.join(o.check.claim.split())}*", ""]
     if m is None:
-        state = "no result" if o.unavailable else "crashed"
-        body = (f"No usable stored result, and recomputing was off: {o.error}." if o.unavailable
-                else f"The check crashed: `{o.error}`.")
-    else:
-        state, body = m.verdict, m.discussion or "No further discussion recorded."
-    return [f"### Claim {o.check.id}: {state}", "", body]
+        return lines + [f"No usable stored result, and recomputing was off: {o.error}." if o.unavailable
+                        else f"The check crashed: `{o.error}`."]
+    return lines + [f"- **{label}.** {' '.join(text.split())}"
+                    for label, text in (("Method", m.method), ("Measured", m.value), ("Discussion", m.discussion))
+                    if text]
 
 
-def _summary(rows: Sequence[str]) -> str:
-    """The summary line, counted from the verdict and runtime cells of the table rows."""
-    verdicts = [cells(r)[5].strip("*") for r in rows]
-    seconds = sum(float(m.group()) for r in rows if (m := re.match(r"[0-9.]+", cells(r)[7])))
+def _summary(rows: Sequence[str]) -> list[str]:
+    """The summary line and the rows that do not hold, counted from the verdict and runtime cells of the rows."""
+    verdicts = [cells(r)[4].strip("*") for r in rows]
+    seconds = sum(float(m.group()) for r in rows if (m := re.match(r"[0-9.]+", cells(r)[6])))
     tally = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS if verdicts.count(v))
     missing = verdicts.count("no result")
-    return (f"**Summary:** {tally or 'none'}, {verdicts.count('crashed')} crashed, "
+    line = (f"**Summary:** {tally or 'none'}, {verdicts.count('crashed')} crashed, "
             + (f"{missing} without a usable stored result, " if missing else "")
             + f"of {len(rows)} checks; total runtime {seconds:.0f} s.")
+    named = [f"**{v.capitalize()}:** " + ", ".join(f"claim {cells(r)[0]}" for r, w in zip(rows, verdicts) if w == v)
+             for v in NOT_HOLDING if v in verdicts]
+    return [line, "", *named]
 
 
 def render(outcomes: Sequence[Outcome], ctx: CheckContext, previous: LedgerFile | None = None) -> str:
-    """The ledger as Markdown: header, one table row per claim, then a discussion of every non-holding claim.
+    """The ledger as Markdown: header, the rows that do not hold, a table of one line per claim (verdict and
+    measurement), then one section per claim with its method, the full measurement and the discussion.
 
-    With ``previous`` (a ledger read back), its rows and discussions of claims not in ``outcomes`` are kept."""
+    With ``previous`` (a ledger read back), its rows and sections of claims not in ``outcomes`` are kept."""
     rows = {o.check.id: _row(o) for o in outcomes}
     notes = {o.check.id: _note(o) for o in outcomes}
     lines = header(ctx)
@@ -171,14 +199,12 @@ def render(outcomes: Sequence[Outcome], ctx: CheckContext, previous: LedgerFile 
         lines.insert(-1, f"- this run rechecked claim(s) {', '.join(rows_order(o.check.id for o in outcomes))} "
                          f"(`--only`); the other rows are kept from the previous ledger ({previous.provenance})")
     order = rows_order(rows)
-    lines += [_summary([rows[i] for i in order]), "",
-              "| # | claim | source | method | measured (± uncertainty) | verdict | reproduce | runtime |",
-              "|---|---|---|---|---|---|---|---|", *(rows[i] for i in order)]
-    blocks = [notes[i] for i in order if notes.get(i)]
-    if blocks:
-        lines += ["", "## Discussion", ""]
-    for block in blocks:
-        lines += [*block, ""]
+    lines += [*_summary([rows[i] for i in order]), "",
+              "| # | claim | source | measured (one line; method and details below) | verdict | reproduce | runtime |",
+              "|---|---|---|---|---|---|---|", *(rows[i] for i in order),
+              "", "## Discussion", "", "Each claim's method, full measurement (with the numbers of its gates) and discussion.", ""]
+    for i in order:
+        lines += [*notes.get(i, []), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

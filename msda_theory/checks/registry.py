@@ -73,13 +73,15 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A check's outcome: 'value' is human-readable and carries its uncertainty (± SE or CI)."""
+    """A check's outcome: 'value' is human-readable and carries its uncertainty (± SE or CI); 'summary' is the
+    ledger table's one line: the key numbers with their intervals, in at most 400 characters."""
 
     value: str
     verdict: str
     method: str
     details: dict[str, Any] = field(default_factory=dict)
     discussion: str = ""
+    summary: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

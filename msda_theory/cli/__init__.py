@@ -83,11 +83,24 @@ def _describe(err: BaseException) -> str:
     return _one_line(err) or type(err).__name__
 
 
+class BarSafeHandler(logging.StreamHandler):
+    """A stream handler that prints through ``tqdm.write``: a message gets its own line above any live progress
+    bar instead of landing inside it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # logging's own contract: a failed message is reported, never raised
+            self.handleError(record)
+
+
 @contextlib.contextmanager
 def library_messages(quiet: bool) -> Iterator[None]:
     """Show the ``msda_theory`` logger's INFO messages on stderr for the command (WARNING and up when quiet)."""
     logger = logging.getLogger("msda_theory")
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BarSafeHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     level = logger.level
     logger.addHandler(handler)

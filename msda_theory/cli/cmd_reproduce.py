@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any, Sequence
 
 NAME = "reproduce"
 HELP = "run the quick paper checks and regenerate the figures from the stored results (the README's main job)"
@@ -23,6 +24,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default="results", help="results store folder (default results/)")
     parser.add_argument("--rerun", action="store_true", help="recompute every stored result")
     parser.add_argument("--seed", type=int, default=0)
+
+
+ATTENTION = ("fails", "inconclusive", "inconclusive (not converged)", "crashed", "skipped")
+
+
+def closing_lines(outcomes: Sequence[Any], results: Path, preset: str) -> list[str]:
+    """The summary's last lines: each row that fails, is inconclusive, crashed or was skipped, with its one-line
+    measurement, then where the results cache of this preset lives."""
+    lines = []
+    for o in outcomes:
+        m = o.measurement
+        verdict = m.verdict if m else "crashed"
+        if verdict in ATTENTION:
+            text = o.error if m is None else (m.summary or m.value)
+            said = text.startswith(f"{verdict}:")  # a skipped row's text opens with 'skipped:'
+            lines.append(f"  claim {o.check.id} {text}" if said else f"  claim {o.check.id} {verdict}: {text}")
+    if lines:
+        lines.insert(0, "rows to read (see the ledger's section of each):")
+    lines.append(f"cache: {results}/<experiment>/{preset}/ (stored results reused by the next run; --rerun "
+                 "recomputes them; delete the folder to free the space)")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,5 +73,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nfigures: {len(figures) - len(failed_figures)} written to {args.figures_dir}/"
           + (f", {len(failed_figures)} failed: {', '.join(failed_figures)}" if failed_figures else ""))
     print("claims: " + ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts)) + f" -> {ledger}")
+    for line in closing_lines(outcomes, Path(args.results), ctx.preset):
+        print(line)
     print(f"total time: {time.perf_counter() - start:.0f} s")
     return 1 if failed_figures or "crashed" in verdicts else 0

@@ -35,6 +35,9 @@ _CHUNK = 1 << 20  # bytes read at a time, and the most read past a payload
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where the Debian package ``dataset-fashion-mnist`` installs the IDX files."""
 
+ROOT_VARIABLE = "MSDA_FASHION_MNIST_ROOT"
+"""An environment variable naming another folder to read Fashion-MNIST from (CI points it at an empty folder)."""
+
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -134,9 +137,16 @@ def _locate(directory: Path, split: str) -> tuple[list[Path], list[Path]]:
     return found, missing
 
 
+def fashion_mnist_dir(root: str | os.PathLike | None = None) -> Path:
+    """``root`` if given, else ``$MSDA_FASHION_MNIST_ROOT`` if set, else the Debian folder."""
+    if root is not None:
+        return Path(root)
+    return Path(os.environ.get(ROOT_VARIABLE) or FASHION_MNIST_DIR)
+
+
 def fashion_mnist_available(root: str | os.PathLike | None = None) -> bool:
-    """Whether the four Fashion-MNIST IDX files exist under ``root`` (default: the Debian folder)."""
-    directory = Path(root) if root is not None else FASHION_MNIST_DIR
+    """Whether the four Fashion-MNIST IDX files exist under ``fashion_mnist_dir(root)``."""
+    directory = fashion_mnist_dir(root)
     return all(not _locate(directory, split)[1] for split in _FILES)
 
 
@@ -145,11 +155,11 @@ def load_fashion_mnist(root: str | os.PathLike | None = None, split: str = "trai
 
     Args:
         root: folder holding the IDX files (``.gz`` or raw); default
-            ``/usr/share/datasets/fashion-mnist``.
+            ``$MSDA_FASHION_MNIST_ROOT``, else ``/usr/share/datasets/fashion-mnist``.
         split: ``"train"`` (60000 samples) or ``"test"`` (10000, the t10k files).
     """
     check_split(split)
-    directory = Path(root) if root is not None else FASHION_MNIST_DIR
+    directory = fashion_mnist_dir(root)
     found, missing = _locate(directory, split)
     if missing:
         tried = ", ".join(str(p) for p in missing)

@@ -34,7 +34,7 @@ def test_check_full_only_4_keeps_the_other_rows_of_the_committed_ledger(tmp_path
     old, new = _rows(before), _rows(after)
     assert list(new) == list(old) and len(old) == 17  # every row, in the same order
     assert {k: v for k, v in new.items() if k != "4"} == {k: v for k, v in old.items() if k != "4"}
-    assert cells(new["4"])[5] == "**holds**" and new["4"] != old["4"]  # rechecked now (another runtime, remainder)
+    assert cells(new["4"])[4] == "**holds**" and new["4"] != old["4"]  # rechecked now (another runtime, remainder)
     assert _blocks(after) == _blocks(before)
     assert len(after.splitlines()) >= len(before.splitlines())
     assert "- this run rechecked claim(s) 4 (`--only`); the other rows are kept from the previous ledger (date: " \
@@ -69,7 +69,7 @@ def test_no_recompute_uses_committed_results_and_names_their_commit(tmp_path) ->
     text = ledger.read_text()
     assert f"- results used: 1 stored results (0 computed in this run) from git {commit}; code fingerprints none" in text
     assert "1 of them **stale**" in text
-    assert cells(_rows(text)["12a"])[7].endswith(f"; stale results (git {commit})")
+    assert cells(_rows(text)["12a"])[6].endswith(f"; stale results (git {commit})")
     assert json.loads(next((tmp_path / "results" / "cost").rglob("*.json")).read_text()) == stored[0]  # untouched
 
 

@@ -19,6 +19,8 @@ from msda_theory.data.idx import (
     FASHION_MNIST_DIR,
     IMAGES_MAGIC,
     LABELS_MAGIC,
+    ROOT_VARIABLE,
+    fashion_mnist_dir,
     parse_idx,
 )
 
@@ -140,9 +142,23 @@ def test_corrupt_idx_files_raise_one_line_messages(tmp_path: Path, case: str) ->
         load("fashion-mnist", root=tmp_path)
 
 
-@pytest.mark.skipif(not FASHION_MNIST_DIR.is_dir(), reason="dataset-fashion-mnist is not installed")
+def test_the_root_variable_moves_the_default_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ROOT_VARIABLE, raising=False)
+    assert fashion_mnist_dir() == FASHION_MNIST_DIR
+    monkeypatch.setenv(ROOT_VARIABLE, str(tmp_path))
+    assert fashion_mnist_dir() == tmp_path and fashion_mnist_dir(root="elsewhere") == Path("elsewhere")
+    assert not available("fashion-mnist")  # an empty folder hides the data, installed or not
+    with pytest.raises(FileNotFoundError, match=re.escape(f"tried: {tmp_path / TRAIN[0]}.gz")):
+        load("fashion-mnist")
+    sets = {"train": tiny_set(2, 0), "test": tiny_set(2, 1)}
+    for split, stems in (("train", TRAIN), ("test", TEST)):
+        write_split(tmp_path, stems, *sets[split])
+    assert available("fashion-mnist") and len(load("fashion-mnist", split="test")) == 2
+
+
+@pytest.mark.fashion_mnist
+@pytest.mark.skipif(not available("fashion-mnist"), reason="Fashion-MNIST is not installed (or is hidden)")
 def test_real_fashion_mnist_loads() -> None:
-    assert available("fashion-mnist")
     for split, n in (("train", 60000), ("test", 10000)):
         data = load("fashion-mnist", split=split)
         assert data.x.shape == (n, 1, 28, 28) and data.x.dtype == torch.float32
