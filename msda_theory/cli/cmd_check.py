@@ -6,8 +6,9 @@
 (code fingerprint) is reused, so an interrupted ``--full`` resumes where it stopped; an invalid,
 mismatched or stale one is recomputed; ``--rerun`` recomputes everything. ``--no-recompute`` computes
 nothing: stale results (of other code) are used and labelled in the ledger, a missing or invalid one
-makes its row "no result" naming the file and the command exit with status 2. ``--only`` replaces its
-rows in an existing ledger and keeps the others.
+makes its row "no result" naming the file and the command exit with status 2. ``--reuse-stale`` uses
+stale results the same way but computes (and stores) the missing ones: the stored evidence judged by
+the current rules. ``--only`` replaces its rows in an existing ledger and keeps the others.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-recompute", action="store_true",
                         help="compute nothing: use stored results as they are (those of other code labelled stale); "
                              "a missing or invalid one is an error row and exit status 2")
+    parser.add_argument("--reuse-stale", action="store_true",
+                        help="use stored results of other code as they are (labelled stale) and compute only the "
+                             "missing or invalid ones")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the trained models (default 1)")
 
 
@@ -44,7 +48,7 @@ def context(args: argparse.Namespace) -> object:
 
     preset = args.preset or ("evidence" if args.full else "quick")
     frozen = getattr(args, "no_recompute", False)
-    store = ResultStore(args.results, reuse_stale=frozen, recompute=not frozen)
+    store = ResultStore(args.results, reuse_stale=frozen or getattr(args, "reuse_stale", False), recompute=not frozen)
     return CheckContext(preset=preset, seed=args.seed, out_dir=Path(args.figures_dir),
                         store=store, rerun=args.rerun, jobs=getattr(args, "jobs", 1))
 
@@ -61,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be a positive integer, got {args.jobs}")
-    if args.rerun and args.no_recompute:
-        raise ValueError("--rerun and --no-recompute contradict each other: pass one")
+    chosen = [flag for flag, on in (("--rerun", args.rerun), ("--no-recompute", args.no_recompute),
+                                    ("--reuse-stale", args.reuse_stale)) if on]
+    if len(chosen) > 1:
+        raise ValueError(f"{' and '.join(chosen)} contradict each other: pass one")
     args.out = args.out if args.out is not None else default_ledger(args)
     output_file(args.out, "--out")
     output_folder(args.figures_dir, "--figures-dir")

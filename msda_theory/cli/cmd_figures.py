@@ -16,11 +16,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default=None, choices=("tiny", "quick", "evidence"),
                         help="which stored experiment results to plot (default: tiny with --quick, else evidence)")
     parser.add_argument("--results", default="results", help="results store folder (default results/)")
+    parser.add_argument("--reuse-stale", action="store_true",
+                        help="plot stored results of other code as they are (a warning names their commit) instead "
+                             "of recomputing them; missing ones are computed")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def render_figures(out: Path, *, only: list[str] | None, preset: str, seed: int, results: Path = Path("results"),
-                   progress: bool = True) -> list[tuple[str, list[Path] | str]]:
+                   progress: bool = True, reuse_stale: bool = False) -> list[tuple[str, list[Path] | str]]:
     """Run the selected figure functions on the stored results of ``preset``; a failing figure is reported,
     the others still run."""
     from tqdm import tqdm
@@ -40,7 +43,7 @@ def render_figures(out: Path, *, only: list[str] | None, preset: str, seed: int,
         if unknown:
             raise ValueError(f"unknown figure(s) {unknown}; known: {known}")
         figures = [f for f in figures if f.name in only]
-    ctx = FigureContext(out_dir=out, quick=preset != "evidence", seed=seed, preset=preset, store=ResultStore(results))
+    ctx = FigureContext(out_dir=out, quick=preset != "evidence", seed=seed, preset=preset, store=ResultStore(results, reuse_stale=reuse_stale))
     results: list[tuple[str, list[Path] | str]] = []
     bar = tqdm(figures, desc="figures", disable=not progress)
     for f in bar:
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.results, "--results")  # a missing result is computed and stored there
     preset = args.preset or ("tiny" if args.quick else "evidence")
     results = render_figures(out, only=only, preset=preset, seed=args.seed, results=Path(args.results),
-                             progress=not args.quiet)
+                             progress=not args.quiet, reuse_stale=args.reuse_stale)
     failed = [(name, r) for name, r in results if isinstance(r, str)]
     for name, r in results:
         print(f"{name:24s} {'FAILED: ' + r if isinstance(r, str) else r[0]}")

@@ -81,3 +81,22 @@ def test_rerun_and_no_recompute_together_are_refused(tmp_path, capsys) -> None:
 @pytest.mark.parametrize("row, verdict", [("| 9 | a \\| b | paper | m | v | **holds** | `c` | 1.5 s |", "**holds**")])
 def test_cells_keep_escaped_bars_inside_a_cell(row, verdict) -> None:
     assert cells(row)[1] == "a \\| b" and cells(row)[5] == verdict
+
+
+def test_reuse_stale_judges_the_committed_results_and_computes_only_what_is_missing(tmp_path) -> None:
+    """Row 12a reads the committed (stale) cost result untouched; row 4's identity experiment, absent, is computed."""
+    shutil.copytree(ROOT / "results" / "cost", tmp_path / "results" / "cost")
+    stored = json.loads(next((tmp_path / "results" / "cost").rglob("*.json")).read_text())
+    ledger = tmp_path / "ledger.md"
+    common = ["--out", str(ledger), "--results", str(tmp_path / "results"), "--figures-dir", str(tmp_path / "f")]
+    assert main(["--quiet", "check", "--full", "--only", "12a,4", "--reuse-stale", *common]) == 0
+    rows = _rows(ledger.read_text())
+    assert cells(rows["12a"])[6].endswith(f"; stale results (git {stored['provenance']['git_commit']})")
+    assert "stale" not in cells(rows["4"])[6]
+    assert json.loads(next((tmp_path / "results" / "cost").rglob("*.json")).read_text()) == stored  # untouched
+    assert len(list((tmp_path / "results" / "identity" / "evidence").glob("*.json"))) == 1  # computed and stored
+
+
+def test_reuse_stale_with_another_recompute_option_is_refused(tmp_path, capsys) -> None:
+    assert main(["check", "--only", "4", "--rerun", "--reuse-stale", "--out", str(tmp_path / "l.md")]) == 2
+    assert "--rerun and --reuse-stale contradict each other" in capsys.readouterr().err
