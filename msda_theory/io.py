@@ -171,8 +171,8 @@ TEMP_NAME_BYTES = 255
 """The longest file name (bytes) a temporary file may have: the limit of ext4, XFS, btrfs and tmpfs."""
 
 
-def temp_path(path: Path) -> Path:
-    """A new, empty, uniquely named file ``.<name>.<pid>.<16 hex>.tmp`` beside ``path``, created exclusively.
+def temp_name(path: Path) -> Path:
+    """A unique name ``.<name>.<pid>.<16 hex>.tmp`` beside ``path`` (nothing is created).
 
     The target's name is cut (at a character boundary) so that the whole name fits
     ``TEMP_NAME_BYTES`` bytes whatever the target's own legal length; the pid and 64
@@ -180,24 +180,33 @@ def temp_path(path: Path) -> Path:
     tail = f".{os.getpid()}.{os.urandom(8).hex()}.tmp"
     room = TEMP_NAME_BYTES - 1 - len(tail.encode())
     head = os.fsencode(path.name)[:room].decode(errors="ignore")  # errors='ignore' drops a cut character
-    tmp = path.with_name(f".{head}{tail}")
+    return path.with_name(f".{head}{tail}")
+
+
+def _create(tmp: Path) -> Path:
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     return tmp
 
 
+def temp_path(path: Path) -> Path:
+    """A new, empty file named ``temp_name(path)``, created exclusively."""
+    return _create(temp_name(path))
+
+
 def _replace_from_tmp(path: Path, write: Callable[[Path], Any],
                       before_replace: Callable[[Path], Any] | None = None) -> Path:
-    """Write through ``write(tmp)``, call ``before_replace(tmp)``, then rename tmp onto ``path`` (the one rename)."""
+    """Write through ``write(tmp)``, call ``before_replace(tmp)``, then rename tmp onto ``path`` (the one rename).
+
+    The temporary file is created inside the ``try``, so an interrupt (Ctrl-C) at any point leaves none behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
+    tmp = temp_name(path)
     try:
-        write(tmp)
+        write(_create(tmp))
         if before_replace is not None:
             before_replace(tmp)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -225,8 +234,12 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
 def write_bytes_atomic(path: str | os.PathLike, data: bytes | memoryview, *,
                        before_replace: Callable[[Path], Any] | None = None) -> Path:
     """Write ``data`` to ``path`` via a temporary file and a rename; ``before_replace(tmp)`` runs in between."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+
     with naming_target(path):
-        return _replace_from_tmp(Path(path), lambda tmp: tmp.write_bytes(data), before_replace)
+        return _replace_from_tmp(Path(path), write, before_replace)
 
 
 def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: NonFinite = "error") -> Path:

@@ -46,9 +46,9 @@ def extra_mixing_share(cost: dict) -> dict[str, dict[str, float]]:
 def claim_12a(ctx: CheckContext) -> Measurement:
     cost = ctx.results("cost")[0]
     if "rounds" not in cost:
-        return Measurement(value="per-round times not stored (a result computed before this rule; rerun the cost "
-                                 "experiment)", verdict="inconclusive", method="see the rule in the module docstring",
-                           details=cost, discussion=COST_HISTORY)
+        missing = "per-round times not stored (a result computed before this rule; rerun the cost experiment)"
+        return Measurement(value=missing, verdict="inconclusive", summary=missing,
+                           method="see the rule in the module docstring", details=cost, discussion=COST_HISTORY)
     share = extra_mixing_share(cost)
     cheap = all(v["high"] <= SHARE_TARGET for v in share.values())
     expensive = any(v["low"] > SHARE_TARGET for v in share.values())

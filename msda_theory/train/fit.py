@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from msda_theory import masks
 from msda_theory.io import dumps
 from msda_theory.train.checkpoint import (
     CHECKPOINT, CHECKSUM, FORMAT, METRICS, read_checkpoint, read_metrics, remove_stale_staging, write_checkpoint,
@@ -282,7 +283,7 @@ def epoch_line(config: TrainConfig, record: dict[str, Any]) -> str:
     """'[mixup seed 3] epoch 3/12: train loss 0.4411, test accuracy 44.1%': one epoch's log line, labelled and rounded."""
     accuracy = record.get("test_accuracy")
     shown = "n/a" if accuracy is None else f"{100 * accuracy:.1f}%"
-    return (f"[{config.strategy} seed {config.seed}] epoch {record['epoch']}/{config.epochs}: "
+    return (f"[{masks.short_spec(config.strategy)} seed {config.seed}] epoch {record['epoch']}/{config.epochs}: "
             f"train loss {record['train_loss']:.4f}, test accuracy {shown}")
 
 

@@ -14,7 +14,7 @@ from msda_theory.data import available
 def tiny_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
     ledger, results = root / "ledger.md", root / "results"
-    only = "5,7,8b,9,10,11,12a,12b"  # every experiment-backed row (the analytic rows have their own tests)
+    only = "5,7,8b,9,9b,10,11,12a,12b"  # every experiment-backed row (the analytic rows have their own tests)
     assert main(["check", "--preset", "tiny", "--only", only, "--out", str(ledger), "--results", str(results)]) == 0
     return ledger, results
 
@@ -41,9 +41,9 @@ def test_every_experiment_is_stored_with_its_key(tiny_run) -> None:
 def test_quick_rows_are_smoke_without_verdict(tiny_run) -> None:
     ledger, _ = tiny_run
     rows = {line.split("|")[1].strip(): line for line in ledger.read_text().splitlines() if line.startswith("| ")}
-    for cid in ("7", "8b", "9", "11", "12b"):
+    for cid in ("7", "8b", "9", "9b", "11", "12b"):
         assert "**smoke**" in rows[cid], rows[cid]
-    assert "gates:" in rows["9"] and "MDE" in rows["9"]
+    assert "gates:" in rows["9"] and "MDE" in ledger.read_text().split("### Claim 9: smoke")[1].split("### Claim")[0]
     assert "mechanism" in rows["11"] and "MDE" in rows["11"]
     section = ledger.read_text().split("### Claim 11: smoke")[1].split("### Claim")[0]
     assert "mechanism (L_std + R1 + R2)" in section and "plateau gate" in section
