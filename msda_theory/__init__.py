@@ -32,4 +32,4 @@ __all__ = [
     "strategy_weights",
     "taylor_scan",
 ]
-# Heavier parts are imported as modules: msda_theory.attacks, .train, .models, .probes, .checks, .figures.
+# Heavier parts are imported as modules: msda_theory.attacks, .train, .models, .experiments, .checks, .figures.

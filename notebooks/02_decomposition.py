@@ -35,8 +35,8 @@ from torch import nn
 
 from msda_theory import masks
 from msda_theory.data import load
+from msda_theory.experiments.decomposition import small_model
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, taylor_scan
-from msda_theory.regularizers.experiments import small_model
 from msda_theory.weights import strategy_weights
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators

@@ -31,10 +31,10 @@
 import matplotlib.pyplot as plt
 import torch
 
-from msda_theory.probes import local_task, global_task
-from msda_theory.probes.task_dependence import distance_profile
+from msda_theory.experiments.tasks import local_task, global_task
+from msda_theory.experiments.task_dependence import distance_profile
 from msda_theory.weights import strategy_weights
-from msda_theory.probes import tasks
+from msda_theory.experiments import tasks
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
 g = torch.Generator().manual_seed(0)

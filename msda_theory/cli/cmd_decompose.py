@@ -23,8 +23,8 @@ from msda_theory.cli._common import (
 from msda_theory.cli._model_source import checkpoint_model, model_spec, user_data_tensors, user_model
 from msda_theory.data import load
 from msda_theory.data.user import is_user_data
+from msda_theory.experiments.decomposition import binary_labels
 from msda_theory.regularizers import decompose
-from msda_theory.regularizers.experiments import binary_labels
 from msda_theory.train.checkpoint import read_checkpoint
 from msda_theory.train.origin import build_within_cap
 

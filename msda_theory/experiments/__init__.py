@@ -10,6 +10,13 @@ Experiments: ``ratio`` (claims 1a, 1b), ``weights-agreement`` (2), ``profiles`` 
 weight figures), ``identity`` (4), ``taylor`` (5), ``estimators`` (6), ``tracking`` (7),
 ``first-layer-identity`` (8), ``trained-model`` (8b, 9, 9b, 12b, convergence figure), ``bound`` (10),
 ``task`` and ``task-mechanism`` (11), ``cost`` (12a).
+
+Modules: the units of the experiments (``analytic``, ``small``, ``tracking``, ``trained_model``), their sizes
+(``presets``) and stored forms (``stored``), and the measurements they make (checks and figures never call these):
+``first_layer`` (tr(W (A ⊙ Σ) Wᵀ), filter spectra), ``adversarial_bound``, ``logistic`` and ``generalization``
+(claim 10, section 8), ``alignment`` (claim 7), ``tasks``, ``task_dependence`` and ``mechanism`` (claim 11),
+``cost`` (12a), ``decomposition`` (the smooth small models, binary labels, Taylor scales) and ``runtime``
+(``torch_threads``). This module imports none of them: ``EXPERIMENTS`` reaches its units by late imports.
 """
 from __future__ import annotations
 

@@ -23,9 +23,9 @@ import torch
 
 from msda_theory import masks
 from msda_theory.data import load
+from msda_theory.experiments.decomposition import binary_labels, small_model
 from msda_theory.mix import mix
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
-from msda_theory.regularizers.experiments import binary_labels, small_model
 from msda_theory.weights import pair_weights, strategy_weights
 from msda_theory.weights.gaussian import gmix_continuum_profile, gmix_gaussian_term
 

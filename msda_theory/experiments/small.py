@@ -10,11 +10,11 @@ import torch
 
 from msda_theory import masks
 from msda_theory.data import load
-from msda_theory.probes.adversarial_bound import bound_probe
-from msda_theory.probes.cost import cost_probe
-from msda_theory.probes.runtime import torch_threads
-from msda_theory.probes.task_dependence import mechanism_probe, task_dependence_probe
-from msda_theory.regularizers.experiments import TAYLOR_TS, binary_labels, small_model
+from msda_theory.experiments.adversarial_bound import bound_probe
+from msda_theory.experiments.cost import cost_probe
+from msda_theory.experiments.decomposition import TAYLOR_TS, binary_labels, small_model
+from msda_theory.experiments.runtime import torch_threads
+from msda_theory.experiments.task_dependence import mechanism_probe, task_dependence_probe
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
 from msda_theory.train import TrainConfig
 

@@ -9,7 +9,7 @@ draws every time. Measured against the MSDA excess, not against L_msda (dominate
     se(explained) ≈ se(remainder) / |L_msda − L_std|   (per-draw remainder; the excess treated as fixed).
 
 After the last epoch, the gradient alignment cos(∇_θ L_msda, ∇_θ (L_std + R1 + R2 + R3)) on the same
-images with fresh draws (``probes.alignment``), with a delete-one-group jackknife SE over
+images with fresh draws (``experiments.alignment``), with a delete-one-group jackknife SE over
 ``alignment_groups`` groups of images (each with its own draws).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from msda_theory.probes.alignment import gradient_alignment
+from msda_theory.experiments.alignment import gradient_alignment
 from msda_theory.regularizers.decompose import decompose
 from msda_theory.train import TrainConfig, fit, prepare_task
 from msda_theory.train.fit import init_model

@@ -24,10 +24,10 @@ from torch import nn
 from msda_theory import masks
 from msda_theory.attacks import ATTACKS, AttackSettings
 from msda_theory.data import load
+from msda_theory.experiments.first_layer import (data_covariance, filters_of, first_layer_gram, first_layer_penalty,
+                                                 radial_spectrum)
 from msda_theory.experiments.stored import encode
 from msda_theory.masks import PAPER_FAMILIES
-from msda_theory.probes.first_layer import (data_covariance, filters_of, first_layer_gram, first_layer_penalty,
-                                            radial_spectrum)
 from msda_theory.train import TrainConfig, fit, prepare_task
 from msda_theory.weights import strategy_weights
 

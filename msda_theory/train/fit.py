@@ -252,7 +252,7 @@ def fit(
         progress: show a tqdm bar per epoch.
         train_set, test_set: in-memory data (``.x`` (N, C, H, W), ``.y`` (N,),
             ``.num_classes``) used instead of loading ``config.data``, the config kept as
-            given (the probes' synthetic tasks); without test data no test metrics are
+            given (the experiments' synthetic tasks); without test data no test metrics are
             recorded (they are None).
         callback: called as ``callback(epoch, model, record)`` after each finished
             epoch (1-based) and its checkpoint; e.g. to track regularizers along training.

@@ -2,7 +2,7 @@
 
 The data come from ``msda_theory.data.load(config.data, root=config.root,
 split=...)`` or from the caller: in-memory objects (anything with ``.x`` (N, C,
-H, W) float, ``.y`` (N,) int64 and ``.num_classes``; the probes build synthetic
+H, W) float, ``.y`` (N,) int64 and ``.num_classes``; the experiments build synthetic
 tasks that way), a map-style ``Dataset`` of (x, y) (read once into tensors), or
 a ``DataLoader`` (streamed every epoch; see ``train.sources``). Derived tasks: ``config.classes`` keeps those
 classes, relabelled 0..k-1 in the given order (e.g. Fashion-MNIST "class a vs

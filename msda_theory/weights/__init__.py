@@ -10,7 +10,7 @@ standard errors for the streamed Monte Carlo) and ``contract(v, G)``.
 
 - ``strategy_weights(name_or_sampler, size, method="auto" | "exact" | "mc")``:
   the one entry for a strategy (zeros for "none"), used by the regularizers
-  and the probes;
+  and the experiments;
 - ``pair_weights(sampler, size, method="exact" | "mc")``: the exact forms, or
   the streamed Monte Carlo with element-wise standard errors and large images;
 - ``mask_set_weights(masks, lam)``: the weights of a finite mask set

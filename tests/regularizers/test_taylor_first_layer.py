@@ -6,8 +6,8 @@ import torch
 
 from msda_theory import masks, models
 from msda_theory.data import load
+from msda_theory.experiments.decomposition import TAYLOR_TS, binary_labels
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, taylor_scan
-from msda_theory.regularizers.experiments import TAYLOR_TS, binary_labels
 from msda_theory.weights import strategy_weights
 
 

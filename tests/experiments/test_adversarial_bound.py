@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from msda_theory.masks import CutMix
-from msda_theory.probes import adversarial_bound as ab
+from msda_theory.experiments import adversarial_bound as ab
 from msda_theory.weights import mask_set_weights
 
 

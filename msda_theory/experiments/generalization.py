@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import torch
 
-from msda_theory.probes.first_layer import data_covariance, masked_covariance
+from msda_theory.experiments.first_layer import data_covariance, masked_covariance
 from msda_theory.stats import t_interval
 
 

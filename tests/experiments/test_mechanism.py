@@ -1,4 +1,4 @@
-"""The explicit regularizer L_std + R1 + R2 of claim 11's mechanism version (probes.mechanism)."""
+"""The explicit regularizer L_std + R1 + R2 of claim 11's mechanism version (experiments.mechanism)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from msda_theory.models import build
-from msda_theory.probes.mechanism import ExplicitWeights, explicit_terms, train_explicit
-from msda_theory.probes.tasks import SyntheticTask
+from msda_theory.experiments.mechanism import ExplicitWeights, explicit_terms, train_explicit
+from msda_theory.experiments.tasks import SyntheticTask
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.derivatives import as_rows
 from msda_theory.regularizers.losses import get_loss, label_rows

@@ -6,7 +6,7 @@ import torch
 
 from msda_theory import masks
 from msda_theory.mix import mix
-from msda_theory.probes.logistic import train_logistic
+from msda_theory.experiments.logistic import train_logistic
 
 
 def _reference(x, y, strategy, *, epochs, generator, batch_size=128, lr=1e-2):

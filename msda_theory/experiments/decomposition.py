@@ -1,6 +1,6 @@
 """Helpers of the decomposition experiments (docs/theory.md section 5): the smooth small models, the binary
-task used for bce on a multi-class set, and the scales of the Taylor check. The experiments themselves
-live in ``msda_theory.experiments`` and write through the results store.
+task used for bce on a multi-class set, and the scales of the Taylor check. The experiments that use them
+(``analytic``, ``small``) write through the results store; ``msda-theory decompose`` uses ``binary_labels``.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from msda_theory.probes import first_layer as fl
+from msda_theory.experiments import first_layer as fl
 
 
 def _psd(n: int, g: torch.Generator) -> torch.Tensor:

@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from msda_theory.probes.first_layer import channel_broadcast
+from msda_theory.experiments.first_layer import channel_broadcast
 
 
 def _check(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -191,8 +191,8 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
     the vanilla model is evaluated with Mixup's (its R1 + R2 have no own mask law).
     Also returns the generalization quantities of ``generalization.linear_generalization``.
     """
-    from msda_theory.probes.generalization import linear_generalization
-    from msda_theory.probes.logistic import accuracy, binary_task, train_logistic
+    from msda_theory.experiments.generalization import linear_generalization
+    from msda_theory.experiments.logistic import accuracy, binary_task, train_logistic
     from msda_theory.weights import strategy_weights
 
     task = binary_task(data, classes, n_train=n_train, n_test=n_test, root=root)

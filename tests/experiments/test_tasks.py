@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from msda_theory.probes import tasks
+from msda_theory.experiments import tasks
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_global_task_label_is_the_orientation():
 
 
 def test_local_task_is_learnable_by_the_cnn(backgrounds):
-    from msda_theory.probes.runtime import torch_threads
+    from msda_theory.experiments.runtime import torch_threads
     from msda_theory.train import TrainConfig, fit
 
     train = tasks.local_task(backgrounds, 600, generator=torch.Generator().manual_seed(0))

@@ -1,4 +1,4 @@
-"""Gradient alignment of claim 7 (probes.alignment)."""
+"""Gradient alignment of claim 7 (experiments.alignment)."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ import torch
 
 from msda_theory import masks
 from msda_theory.models import build
-from msda_theory.probes.alignment import gradient_alignment
+from msda_theory.experiments.alignment import gradient_alignment
 
 
 def _data(k: int) -> tuple[torch.Tensor, torch.Tensor]:

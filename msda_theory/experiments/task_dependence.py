@@ -31,7 +31,7 @@ from typing import Any, Sequence
 import torch
 
 from msda_theory.masks import PAPER_FAMILIES
-from msda_theory.probes import tasks
+from msda_theory.experiments import tasks
 from msda_theory.stats import paired_difference, t_interval
 from msda_theory.train import TrainConfig, fit
 from msda_theory.weights import strategy_weights
@@ -106,8 +106,8 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
                     task_seed: int = 0) -> dict[str, Any]:
     """The mechanism version: the same tasks and seeds, trained on L_std + R1 + R2 with each strategy's a, A.
 
-    ``probes.mechanism.train_explicit`` replaces mixing; a, A are ``strategy_weights`` (exact where known)."""
-    from msda_theory.probes.mechanism import train_explicit
+    ``experiments.mechanism.train_explicit`` replaces mixing; a, A are ``strategy_weights`` (exact where known)."""
+    from msda_theory.experiments.mechanism import train_explicit
 
     params = task_params or {"local": {}, "global": {}}
     grid = (size, size)

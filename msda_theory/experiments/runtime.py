@@ -1,10 +1,10 @@
-"""Thread count for the probes' small models.
+"""Thread count for the small models of the experiments.
 
-The probes train models of a few thousand parameters on batches of 64 images;
+The experiments in ``small`` train models of a few thousand parameters on batches of 64 images;
 torch's intra-op threads gain nothing there, and on a busy 2-core machine
 they cost a lot (measured: one digits CNN run took 70 s with 2 threads while
-other processes ran, 1.4 s with 1 thread). The checks and figures therefore
-run their probes inside ``torch_threads(1)``, which restores the previous
+other processes ran, 1.4 s with 1 thread). They therefore
+run inside ``torch_threads(1)``, which restores the previous
 setting on exit.
 """
 from __future__ import annotations
