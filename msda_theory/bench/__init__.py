@@ -1,7 +1,5 @@
 """Benchmarks, each a ratio to a floor measured in the same run, and the allocator setting they use.
 
-- ``timing``: one timer (warm blocks or one cold call, CPU-time clock) and one interleaved-rounds loop,
-  shared by every benchmark and by ``train.cost.epoch_cost``;
 - ``mix_cost``: ``mix`` against one ``torch.lerp`` and against ``official``, a call with the official
   code's per-call work;
 - ``fit_cost``: ``fit`` against a bare training loop doing the same work;
@@ -9,6 +7,6 @@
 - ``suite``: all of them, the targets and the README table (``msda-theory bench --suite``);
 - ``allocator``: glibc's setting for loops that reallocate large buffers, applied by entry points only.
 
-Submodules are imported on use (``from msda_theory.bench.suite import run_suite``): ``timing`` is a leaf
-that the training code imports.
+Submodules are imported on use (``from msda_theory.bench.suite import run_suite``). The timer and the
+interleaved-rounds loop they share with ``train.cost.epoch_cost`` live below both, in ``msda_theory.timing``.
 """

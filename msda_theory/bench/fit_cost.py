@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from msda_theory.bench.timing import interleaved, timed
+from msda_theory.timing import interleaved, timed
 
 
 def fit_data(n_train: int, n_test: int) -> tuple[SimpleNamespace, SimpleNamespace, str]:

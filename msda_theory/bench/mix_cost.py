@@ -27,7 +27,7 @@ import torch
 from msda_theory import masks
 from msda_theory.bench.allocator import steady_allocator
 from msda_theory.bench.official import FAMILIES as OFFICIAL_FAMILIES, official_style_mix
-from msda_theory.bench.timing import CLOCK, interleaved_times
+from msda_theory.timing import CLOCK, interleaved_times
 from msda_theory.mix import mix
 
 SHAPES: tuple[tuple[int, int, int, int], ...] = ((2, 1, 4, 4), (128, 3, 32, 32), (64, 3, 224, 224))

@@ -36,7 +36,7 @@ from torch.nn import functional as F
 
 from msda_theory import masks, models
 from msda_theory.bench.allocator import steady_allocator
-from msda_theory.bench.timing import timed
+from msda_theory.timing import timed
 
 
 def slope(sizes: list[float], costs: list[float]) -> float | None:

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from msda_theory.bench.fit_cost import fit_section
 from msda_theory.bench.mix_cost import SHAPES, TINY, format_table, run_benchmark
 from msda_theory.bench.scale import in_child, pgd_case, slope
-from msda_theory.bench.timing import interleaved_times
+from msda_theory.timing import interleaved_times
 from msda_theory import masks
 from msda_theory.masks import PAPER_FAMILIES
 

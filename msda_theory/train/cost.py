@@ -2,7 +2,7 @@
 
 Timings on a shared or noisy machine drift; to compare strategies fairly they
 are measured in the same process, interleaved (A B C A B C ...) by the rounds
-loop of ``bench.timing.interleaved``, each timed epoch a full training epoch of a
+loop of ``msda_theory.timing.interleaved``, each timed epoch a full training epoch of a
 fresh copy of the same initial model, and summarised by the median over ``repeats``.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import torch
 
 from msda_theory import masks
-from msda_theory.bench.timing import interleaved
+from msda_theory.timing import interleaved
 from msda_theory.train.config import TrainConfig, strategy_specs
 from msda_theory.train.fit import init_model, resolve_device, stream_seeds
 from msda_theory.train.loop import make_optimizer, train_epoch

@@ -91,7 +91,7 @@ def test_cli_writes_the_readme_table_from_a_saved_suite_without_running(tmp_path
 
 
 def test_timed_once_calls_the_function_exactly_once() -> None:
-    from msda_theory.bench.timing import timed
+    from msda_theory.timing import timed
 
     calls = []
     assert timed(lambda: calls.append(1), once=True, cpu=True) >= 0 and calls == [1]
