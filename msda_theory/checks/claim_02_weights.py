@@ -34,6 +34,7 @@ def exact_equals_monte_carlo(ctx: CheckContext) -> Measurement:
         value=f"max |exact − MC|/SE = {worst:.2f} over {entries} entries (threshold z* = {threshold:.2f}, family-wise "
               f"false-alarm rate {FAMILY_ALPHA:.0%}); {len(rows)} (family, size) cases, {result['n_samples']} masks each",
         verdict="holds" if worst <= threshold else "fails",
+        revised=True,
         summary=f"max |exact − MC|/SE = {worst:.2f} (fails above z* = {threshold:.2f}, 1% family-wise) over {entries} entries",
         method="exact finite sums (box families), closed form (Mixup), centre sums + quadrature (GMix) versus streamed "
                "Monte Carlo with SE = std(v)/sqrt(n) per entry (a_p, upper a_pq, Euclidean profile); fails if "

@@ -53,6 +53,7 @@ def hmix_contrast_grows(ctx: CheckContext) -> Measurement:
         value="; ".join(f"{n} px: " + ", ".join(f"r={r}: {c:.4f}" for r, c in zip(rs, cs)) for n, cs in contrast.items())
               + f" (smallest step {smallest:.2e})",
         verdict="holds" if smallest > 0 else "fails",
+        revised=True,
         summary=("contrast at r = 1: " + ", ".join(f"{n} px {cs[-1]:.3f}" for n, cs in contrast.items())
                  + f"; smallest step in r {smallest:.1e} (> 0 needed)"),
         method="exact HMix Chebyshev profiles for r = 0, 0.25, 0.5, 0.75, 1; holds if the contrast increases at every "

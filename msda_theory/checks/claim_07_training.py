@@ -82,6 +82,7 @@ def tracks_along_training(ctx: CheckContext) -> Measurement:
                f"{sweep_text}; largest SE {top_se:.3f} (target < {SE_TARGET}); gradient alignment "
                f"cos(∇L_msda, ∇(L_std+R1+R2+R3)) at the last epoch (reported, not judged): {alignment}"),
         verdict="smoke" if ctx.quick else judge(runs),
+        revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}last-epoch explained fraction [95% CI], α = 1: "
                  + ", ".join(_explained_interval(r) for r in main) + f" (band {list(BAND)})"),
         method=(f"tanh CNN trained by fit() with each family on {first['data']}; L_msda, L_std, R1, R2, R3 by the "

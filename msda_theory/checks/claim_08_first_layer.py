@@ -94,6 +94,7 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                + f"; least favourable {worst[0]}: {worst[1]['mean']:+.3f} [{worst[1]['low']:+.3f}, {worst[1]['high']:+.3f}] "
                f"log units; MDE {min(c['mde'] for c in comp.values()):.3f}–{max(c['mde'] for c in comp.values()):.3f}"),
         verdict=verdict_with_gates(ctx, gates, [], overall),
+        revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}{len(comp)} comparisons: "
                  + ", ".join(f"{v} {verdicts.count(v)}" for v in ("holds", "fails", "no useful effect", "inconclusive")
                              if v in verdicts)

@@ -111,6 +111,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
         value=(f"per family (Δ robust accuracy vs vanilla at L∞ ε={eps['linf']}, L2 ε={eps['l2']}): {per_family}; "
                f"{scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, sanity, combine(families.values(), any_holds=True)),
+        revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}Δ robust accuracy vs vanilla (L∞ ε={eps['linf']}, L2 ε={eps['l2']}): "
                  + "; ".join(f"{f} {v} (" + ", ".join(f"{100 * comp[f'{f}/{n}']['mean']:+.1f} "
                                                          f"[{100 * comp[f'{f}/{n}']['low']:+.1f}, "

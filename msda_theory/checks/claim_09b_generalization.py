@@ -36,6 +36,7 @@ def claim_09b(ctx: CheckContext) -> Measurement:
                + "; ".join(f"{s} {v} ({100 * comp[s]['mean']:+.1f} pp)" for s, v in verdicts.items())
                + f"; {scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, [], combine(verdicts.values(), any_holds=True)),
+        revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}Δ clean accuracy vs vanilla: "
                  + "; ".join(f"{s} {v} ({100 * comp[s]['mean']:+.1f} [{100 * comp[s]['low']:+.1f}, "
                              f"{100 * comp[s]['high']:+.1f}] pp)" for s, v in verdicts.items())

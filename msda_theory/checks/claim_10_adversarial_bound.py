@@ -48,6 +48,7 @@ def claim_10(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=("smoke: " if ctx.quick else "") + value,
         verdict=verdict,
+        revised=True,
         summary=("smoke: " if ctx.quick else "") + "; ".join(
             f"{names.get(k, k)}: min exact margin {min(p['margins']):.4f}, ε_Z/median‖x‖ up to "
             f"{max(p['relative_eps']):.1e} ({'informative' if informative[k] else 'vacuous'})" for k, p in pairs.items()),

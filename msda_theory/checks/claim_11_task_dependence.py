@@ -110,6 +110,7 @@ def claim_11(ctx: CheckContext) -> Measurement:
     return Measurement(
         value=value,
         verdict="smoke" if ctx.quick else combined_verdict({"mixing": res, "mechanism": mech}),
+        revised=True,
         summary=(("smoke: " if ctx.quick else "") + "interaction Δ_local − Δ_global: " + "; ".join(
             f"{label} {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, MDE {100 * i['mde']:.1f}) {i['verdict']}"
             for label, i in (("mixing", i_mix), ("mechanism", i_mech)))),

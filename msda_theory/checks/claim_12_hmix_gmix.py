@@ -47,7 +47,7 @@ def claim_12a(ctx: CheckContext) -> Measurement:
     cost = ctx.results("cost")[0]
     if "rounds" not in cost:
         missing = "per-round times not stored (a result computed before this rule; rerun the cost experiment)"
-        return Measurement(value=missing, verdict="inconclusive", summary=missing,
+        return Measurement(value=missing, verdict="inconclusive", summary=missing, revised=True,
                            method="see the rule in the module docstring", details=cost, discussion=COST_HISTORY)
     share = extra_mixing_share(cost)
     cheap = all(v["high"] <= SHARE_TARGET for v in share.values())
@@ -59,6 +59,7 @@ def claim_12a(ctx: CheckContext) -> Measurement:
                + f" (target ≤ {100 * SHARE_TARGET:.0f}%); {cost['repeats']} interleaved rounds, "
                f"{cost['n_train']} training images"),
         verdict="holds" if cheap else ("fails" if expensive else "inconclusive"),
+        revised=True,
         summary=("extra mixing time over Mixup's, share of an epoch [95% CI]: "
                  + ", ".join(f"{s} {100 * v['mean']:+.2f}% [{100 * v['low']:+.2f}, {100 * v['high']:+.2f}]"
                              for s, v in share.items()) + f" (≤ {100 * SHARE_TARGET:.0f}% needed)"),

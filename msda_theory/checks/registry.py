@@ -74,7 +74,9 @@ class CheckContext:
 @dataclass(frozen=True)
 class Measurement:
     """A check's outcome: 'value' is human-readable and carries its uncertainty (± SE or CI); 'summary' is the
-    ledger table's one line: the key numbers with their intervals, in at most 400 characters."""
+    ledger table's one line: the key numbers with their intervals, in at most 400 characters. 'revised': the
+    row's rule was changed after a result of the row had been seen (its discussion gives the old rule and
+    result); the ledger marks the row while it judges stored results older than the running code."""
 
     value: str
     verdict: str
@@ -82,6 +84,7 @@ class Measurement:
     details: dict[str, Any] = field(default_factory=dict)
     discussion: str = ""
     summary: str = ""
+    revised: bool = False
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
