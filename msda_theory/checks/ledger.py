@@ -111,10 +111,14 @@ def results_line(served: Sequence[StoredResult]) -> str:
     """The header line naming the git commits and code fingerprints of the stored results a run used."""
     if not served:
         return "- results used: none (the checks of this run read no stored result)"
-    unique = list({(r.experiment, r.preset, r.seed, r.config_hash): r for r in served}.values())
+    def key(r: StoredResult) -> tuple:
+        return r.experiment, r.preset, r.seed, r.config_hash
+
+    unique = list({key(r): r for r in served}.values())
+    computed = {key(r) for r in served if not r.reused}  # a result computed once and then read again counts once
     commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in unique})
     prints = sorted({str(r.provenance.get("code_fingerprint") or "none")[:12] for r in unique})
-    line = (f"- results used: {len(unique)} stored results ({sum(not r.reused for r in unique)} computed in this run) "
+    line = (f"- results used: {len(unique)} stored results ({len(computed)} computed in this run) "
             f"from git {', '.join(commits)}; code fingerprints {', '.join(prints)} (running: {code_fingerprint()[:12]})")
     stale = sum(r.stale for r in unique)
     if stale:

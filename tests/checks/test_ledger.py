@@ -100,3 +100,14 @@ def test_reuse_stale_judges_the_committed_results_and_computes_only_what_is_miss
 def test_reuse_stale_with_another_recompute_option_is_refused(tmp_path, capsys) -> None:
     assert main(["check", "--only", "4", "--rerun", "--reuse-stale", "--out", str(tmp_path / "l.md")]) == 2
     assert "--rerun and --reuse-stale contradict each other" in capsys.readouterr().err
+
+
+def test_a_result_computed_then_read_again_counts_as_computed_once() -> None:
+    from msda_theory.checks.ledger import results_line
+    from msda_theory.results import StoredResult, code_fingerprint
+
+    made = StoredResult("ratio", "tiny", 0, {}, "abc", {}, {"git_commit": "x", "code_fingerprint": code_fingerprint()})
+    read = StoredResult(**{**made.__dict__, "reused": True})
+    other = StoredResult(**{**made.__dict__, "config_hash": "def", "reused": True})
+    assert "3 stored results" not in results_line([made, read, other])
+    assert "- results used: 2 stored results (1 computed in this run) from git x" in results_line([made, read, other])
