@@ -86,7 +86,7 @@ def measured_against_predicted(ids: Sequence[str], preset: str, store: ResultSto
 
     The checks run exactly as ``msda-theory check --preset PRESET --results STORE`` runs them, so at the
     evidence preset on the committed store the lines agree with paper_checks.md."""
-    from msda_theory.checks.ledger import run_checks, select
+    from msda_theory.checks.ledger import run_checks, select, table_measurement
     from msda_theory.checks.registry import CheckContext
 
     outcomes = run_checks(select(list(ids)), CheckContext(preset=preset, seed=seed, store=store), progress=False)
@@ -95,7 +95,7 @@ def measured_against_predicted(ids: Sequence[str], preset: str, store: ResultSto
         "(set preset = \"evidence\" to read the committed results behind paper_checks.md)."]
     for o in outcomes:
         m = o.measurement
-        measured = f"crashed: {o.error}" if m is None else (m.summary or m.value)
+        measured = table_measurement(o)
         lines.append(f"claim {o.check.id} predicted: {o.check.claim}\n    measured: {measured}\n    verdict: "
                      f"{m.verdict if m else 'crashed'}")
     return lines

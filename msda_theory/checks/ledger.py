@@ -163,12 +163,19 @@ def header(ctx: CheckContext) -> list[str]:
     ]
 
 
-def _row(o: Outcome) -> str:
-    """The table row of one outcome: the verdict and a one-line measurement (``Measurement.summary``)."""
+def table_measurement(o: Outcome) -> str:
+    """The one-line measurement of an outcome (``Measurement.summary``), opening with a note when its rule was
+    revised after the stored results it judges had been seen (stale results of older code)."""
     m = o.measurement
     measured = (m.summary or m.value) if m else (o.error if o.unavailable else f"crashed: {o.error}")
     if m is not None and m.revised and o.stale:
         measured = f"rule revised after these results were seen (old rule and result below); {measured}"
+    return measured
+
+
+def _row(o: Outcome) -> str:
+    """The table row of one outcome: the verdict and ``table_measurement``."""
+    measured = table_measurement(o)
     runtime = f"{o.seconds:.1f} s" + (f"; stale results (git {', '.join(o.stale)})" if o.stale else "")
     return (f"| {o.check.id} | {_cell(o.check.claim, CELL_MAX)} | {o.check.source} | {_cell(measured, CELL_MAX)} | "
             f"**{_state(o)}** | `{o.check.command}` | {_cell(runtime, CELL_MAX)} |")

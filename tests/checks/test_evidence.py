@@ -8,7 +8,7 @@ import pytest
 
 from msda_theory.checks.evidence import (COMMITTED_RESULTS, ReadThroughStore, measured_against_predicted, open_results,
                                          scratch_folder)
-from msda_theory.checks.ledger import select
+from msda_theory.checks.ledger import run_checks, select, table_measurement
 from msda_theory.checks.registry import CheckContext
 from msda_theory.experiments import EXPERIMENTS
 
@@ -58,11 +58,11 @@ def test_the_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_measured_against_predicted_is_the_ledger_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MSDA_NOTEBOOK_OUT", str(tmp_path))
     store = open_results(None)
-    check = select(["11"])[0]
-    m = check.func(CheckContext(preset="evidence", store=store))
+    outcome = run_checks(select(["11"]), CheckContext(preset="evidence", store=store), progress=False)[0]
     lines = measured_against_predicted(["11"], "evidence", store)
-    assert lines == [f"claim 11 predicted: {check.claim}\n    measured: {m.summary}\n    verdict: {m.verdict}"]
-    tiny = measured_against_predicted(["3"], "tiny", store)
+    assert lines == [f"claim 11 predicted: {outcome.check.claim}\n    measured: {table_measurement(outcome)}\n"
+                     f"    verdict: {outcome.measurement.verdict}"]
+    assert not list(tmp_path.rglob("*.json"))  # row 11 at evidence read only committed results
+    tiny = measured_against_predicted(["3"], "tiny", store)  # the tiny profiles are computed into the scratch folder
     assert tiny[0].startswith("preset 'tiny': small sizes that show the workflow, not evidence")
     assert tiny[1].endswith("verdict: holds")
-    assert not list(tmp_path.rglob("*.json"))  # row 11 at evidence read only committed results

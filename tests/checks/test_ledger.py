@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from msda_theory.checks.ledger_file import cells
+from msda_theory.checks.registry import all_checks
 from msda_theory.cli import main
 
 ROOT = Path(__file__).parents[2]
@@ -32,14 +33,15 @@ def test_check_full_only_4_keeps_the_other_rows_of_the_committed_ledger(tmp_path
                  str(tmp_path / "results"), "--figures-dir", str(tmp_path / "figures")]) == 0
     after = ledger.read_text()
     old, new = _rows(before), _rows(after)
-    assert list(new) == list(old) and len(old) == 17  # every row, in the same order
+    assert list(new) == list(old) and len(old) == len(all_checks())  # every row, in the same order
     assert {k: v for k, v in new.items() if k != "4"} == {k: v for k, v in old.items() if k != "4"}
     assert cells(new["4"])[4] == "**holds**" and new["4"] != old["4"]  # rechecked now (another runtime, remainder)
     assert _blocks(after) == _blocks(before)
     assert len(after.splitlines()) >= len(before.splitlines())
     assert "- this run rechecked claim(s) 4 (`--only`); the other rows are kept from the previous ledger (date: " \
         in after
-    assert before.split("**Summary:** ")[1].split(", of 17 checks")[0] in after  # the same verdict counts
+    counts = before.split("**Summary:** ")[1].split(f", of {len(all_checks())} checks")[0]
+    assert counts in after  # the same verdict counts
 
 
 def test_only_into_a_ledger_of_another_preset_or_a_non_ledger_is_refused_before_any_work(tmp_path, capsys) -> None:
