@@ -109,6 +109,9 @@ class Dataset(torch.utils.data.Dataset):
                 f"y must be an int64 tensor (N,), got {self.y.dtype} with shape {tuple(self.y.shape)}"
             )
         check_counts(len(self.x), len(self.y), f"data set {self.name!r}")
+        if min(self.x.shape[1:]) < 1:
+            raise ValueError(f"images of data set {self.name!r} must have C, H, W >= 1, got shape "
+                             f"{tuple(self.x.shape[1:])}")
         if self.classes is not None and len(self.classes) != self.num_classes:
             raise ValueError(
                 f"classes has {len(self.classes)} names but num_classes is {self.num_classes}"

@@ -117,3 +117,11 @@ def test_missing_or_foreign_file(tmp_path: Path) -> None:
     message = f"cannot read npz file {single}: it holds a single array, not an npz archive of x and y"
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         load(f"npz:{single}")
+
+
+def test_images_of_zero_size_are_refused(tmp_path) -> None:
+    """Found by the generated fuzz test: an npz whose x is (1, 0, 0) loaded as a data set of empty images."""
+    path = tmp_path / "empty.npz"
+    np.savez(path, x=np.zeros((1, 0, 0), np.uint8), y=np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match=r"must have C, H, W >= 1, got shape \(1, 0, 0\)"):
+        load(f"npz:{path}")
