@@ -12,13 +12,15 @@ import torch
 from torch import Tensor
 
 
-def _all_finite(values: Tensor) -> bool:
+def all_finite(values: Tensor) -> bool:
     """True when the sum of ``values`` is finite, which proves every value finite (NaN and inf never sum to a
     finite number); False also when finite values overflow the sum, so False only sends the caller to isfinite.
 
     One reduction with no temporary: about 27x faster than ``isfinite(values).all()`` on CPU (60000 x 784 float32:
-    19 ms against 514 ms on one thread).
+    19 ms against 514 ms on one thread). Half-precision values are summed in float32 (float16 overflows at 65504).
     """
+    if values.is_floating_point() and values.element_size() < 4:
+        return bool(torch.isfinite(values.sum(dtype=torch.float32)))
     return bool(torch.isfinite(values.sum()))
 
 
@@ -41,7 +43,7 @@ def check_finite(values: Tensor, name: str, *, start: int | None = None) -> Tens
         start: where ``values`` is one batch of a stream, the index of its first sample in the whole:
             the message then names the batch ``name[start:stop]`` and gives the index in the whole.
     """
-    if not (values.is_floating_point() or values.is_complex()) or _all_finite(values):
+    if not (values.is_floating_point() or values.is_complex()) or all_finite(values):
         return values
     bad = ~torch.isfinite(values)
     if not bool(bad.any()):
@@ -61,7 +63,7 @@ def check_model_output(output: Tensor, *, start: int | None = None) -> Tensor:
 
     ``start``: the index of the first input in the whole data (the batch of a stream), as in :func:`check_finite`.
     """
-    if _all_finite(output):
+    if all_finite(output):
         return output
     rows = output.reshape(output.shape[0], -1)
     bad = ~torch.isfinite(rows).all(1)  # (B,): an input whose output has any NaN or inf entry
@@ -74,4 +76,4 @@ def check_model_output(output: Tensor, *, start: int | None = None) -> Tensor:
     raise ValueError(f"the model's output holds {kind} for {int(bad.sum())} of {inputs} (first: x[{first}])")
 
 
-__all__ = ["check_finite", "check_model_output"]
+__all__ = ["all_finite", "check_finite", "check_model_output"]

@@ -129,9 +129,9 @@ def results_line(served: Sequence[StoredResult]) -> str:
 
 def _store_flags(ctx: CheckContext) -> str:
     """The options that changed how stored results were used: ' --no-recompute', ' --reuse-stale' or ''."""
-    if not getattr(ctx.store, "recompute", True):
+    if not ctx.store.recompute:
         return " --no-recompute"
-    return " --reuse-stale" if getattr(ctx.store, "reuse_stale", False) else ""
+    return " --reuse-stale" if ctx.store.reuse_stale else ""
 
 
 def header(ctx: CheckContext) -> list[str]:
