@@ -5,8 +5,9 @@ One JSON file per (experiment, preset, seed, config):
     results/<experiment>/<preset>/seed<seed>-<hash>.json,   hash = sha256(canonical JSON of config)[:12]
 
 holding ``{"experiment", "preset", "seed", "config", "config_hash", "data", "provenance"}`` where
-provenance records the git commit, the code fingerprint (``code_fingerprint``: sha256 of the
-package's source), the versions, the machine and the wall time. ``fetch`` reuses a stored result
+provenance records the git commit, the code fingerprint (sha256 of the source the result depends on:
+the experiments pass ``module_fingerprint`` of their unit's module, the files it imports transitively;
+``code_fingerprint``, the whole package's source, otherwise), the versions, the machine and the wall time. ``fetch`` reuses a stored result
 only when it verifies: strict JSON under the size cap (``io.read_json``), the seven fields with their
 types, a config whose recomputed hash is its ``config_hash``, and experiment, preset, seed and hash
 equal to the request, computed by the code running now. Anything else is recomputed and overwritten
@@ -25,7 +26,7 @@ import os
 import platform
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -62,12 +63,7 @@ def git_commit() -> str:
 
 def source_fingerprint(package: Path) -> str:
     """sha256 over the sorted (relative path, size, bytes) of every .py file under ``package`` (hex)."""
-    digest = hashlib.sha256()
-    for file in sorted(package.rglob("*.py"), key=lambda f: f.relative_to(package).as_posix()):
-        body = file.read_bytes()
-        digest.update(f"{file.relative_to(package).as_posix()}\0{len(body)}\0".encode())
-        digest.update(body)
-    return digest.hexdigest()
+    return files_fingerprint(package, list(package.rglob("*.py")))
 
 
 @functools.cache
@@ -78,12 +74,83 @@ def code_fingerprint() -> str:
     return source_fingerprint(Path(__file__).parent)
 
 
-def provenance(wall_seconds: float) -> dict[str, Any]:
-    """Git commit, versions, machine and wall time of a result computed now."""
+def _module_file(package: Path, module: str) -> Path | None:
+    """The source file of ``module`` ('msda_theory.a.b') inside ``package``: a/b.py or a/b/__init__.py, or None."""
+    parts = module.split(".")[1:]
+    base = package.joinpath(*parts)
+    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(file: Path, module: str) -> set[str]:
+    """Every 'msda_theory…' module that ``file`` (module ``module``) imports anywhere, late imports included;
+    ``from X import name`` counts X and X.name (name may be a submodule)."""
+    import ast
+
+    is_package = file.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(file.read_bytes(), str(file))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = module.split(".")[: len(module.split(".")) - node.level + (1 if is_package else 0)]
+                source = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            found.add(source)
+            found.update(f"{source}.{alias.name}" for alias in node.names)
+    return {name for name in found if name == "msda_theory" or name.startswith("msda_theory.")}
+
+
+def module_closure(package: Path, module: str) -> list[Path]:
+    """The source files ``module`` runs when imported: its own, its parent packages' ``__init__.py`` and,
+    transitively, those of every msda_theory module it imports (found by reading the source, not by running it)."""
+    files: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        parents = [".".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
+        for each in (*parents, name):
+            if each in files:
+                continue
+            file = _module_file(package, each)
+            if file is None:
+                continue  # an attribute imported by name, not a module
+            files[each] = file
+            todo.extend(_imported_modules(file, each))
+    return sorted(set(files.values()))
+
+
+def files_fingerprint(package: Path, files: list[Path]) -> str:
+    """sha256 over the sorted (path relative to ``package``, size, bytes) of ``files`` (hex)."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda f: f.relative_to(package).as_posix()):
+        body = file.read_bytes()
+        digest.update(f"{file.relative_to(package).as_posix()}\0{len(body)}\0".encode())
+        digest.update(body)
+    return digest.hexdigest()
+
+
+@functools.cache
+def module_fingerprint(module: str) -> str:
+    """The fingerprint of the source ``module`` depends on (``module_closure`` of the running package), once per
+    process: an edit elsewhere in the package (a check, a figure, the CLI) leaves it unchanged."""
+    package = Path(__file__).parent
+    if _module_file(package, module) is None:
+        raise ValueError(f"no module {module!r} in the msda_theory package")
+    return files_fingerprint(package, module_closure(package, module))
+
+
+def provenance(wall_seconds: float, fingerprint: str | None = None) -> dict[str, Any]:
+    """Git commit, code fingerprint (``fingerprint``, default the whole package's), versions, machine and wall
+    time of a result computed now."""
     from msda_theory import __version__
 
     return {
-        "git_commit": git_commit(), "code_fingerprint": code_fingerprint(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "code_fingerprint": fingerprint or code_fingerprint(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {"msda_theory": __version__, "python": platform.python_version(), "torch": torch.__version__,
                      "numpy": np.__version__},
         "machine": {"arch": platform.machine(), "system": f"{platform.system()} {platform.release()}",
@@ -146,14 +213,14 @@ def key_problem(raw: dict[str, Any], experiment: str, preset: str, seed: int, co
     return None
 
 
-def _stale_reason(raw: dict[str, Any]) -> str | None:
-    """Why a verified result comes from other code (its fingerprint differs or is absent), or None."""
+def _stale_reason(raw: dict[str, Any], fingerprint: str) -> str | None:
+    """Why a verified result comes from other code (its fingerprint is not ``fingerprint``, or absent), or None."""
     stored = raw["provenance"].get("code_fingerprint")
-    if stored == code_fingerprint():
+    if stored == fingerprint:
         return None
     commit = raw["provenance"].get("git_commit", "unknown")
     what = "no code fingerprint" if stored is None else f"code fingerprint {str(stored)[:12]}"
-    return f"stored by other code (git {commit}, {what}; running {code_fingerprint()[:12]})"
+    return f"stored by other code (git {commit}, {what}; running {fingerprint[:12]})"
 
 
 class ResultStore:
@@ -176,10 +243,12 @@ class ResultStore:
         return self.root / experiment / preset / f"seed{seed}-{config_hash(config)}.json"
 
     def inspect(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
-                validate: Validator | None = None) -> tuple[StoredResult | None, str]:
+                validate: Validator | None = None, fingerprint: str | None = None) -> tuple[StoredResult | None, str]:
         """(the usable stored result or None, why not: '' when usable, else missing / invalid / stale reason).
 
-        ``validate(data)``: the experiment's own check of its data's shape (a reason string, or None)."""
+        ``validate(data)``: the experiment's own check of its data's shape (a reason string, or None);
+        ``fingerprint``: the code fingerprint a fresh result has (default: the whole package's, ``code_fingerprint``;
+        the experiments pass the fingerprint of the source their computation imports)."""
         target = self.path(experiment, preset, seed, config)
         if not os.path.lexists(target):
             return None, "missing"
@@ -191,22 +260,23 @@ class ResultStore:
         problem = problem or (validate(raw["data"]) if validate is not None else None)
         if problem:
             return None, f"invalid: {problem}"
-        stale = _stale_reason(raw)
+        stale = _stale_reason(raw, fingerprint or code_fingerprint())
         if stale and not self.reuse_stale:
             return None, stale
         fields = {k: raw[k] for k in FIELDS}
         return StoredResult(**fields, reused=True, stale=stale is not None), ""
 
     def load(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
-             validate: Validator | None = None) -> StoredResult | None:
+             validate: Validator | None = None, fingerprint: str | None = None) -> StoredResult | None:
         """The stored result of this key if it verifies (see the module docstring and ``inspect``), else None."""
-        return self.inspect(experiment, preset, seed, config, validate)[0]
+        return self.inspect(experiment, preset, seed, config, validate, fingerprint)[0]
 
     def save(self, experiment: str, preset: str, seed: int, config: dict[str, Any], data: dict[str, Any],
-             wall_seconds: float) -> StoredResult:
+             wall_seconds: float, fingerprint: str | None = None) -> StoredResult:
         """Write the result atomically (non-finite floats as null) and return it."""
         target = self.path(experiment, preset, seed, config)
-        result = StoredResult(experiment, preset, seed, config, config_hash(config), data, provenance(wall_seconds))
+        result = StoredResult(experiment, preset, seed, config, config_hash(config), data,
+                              provenance(wall_seconds, fingerprint))
         write_json_atomic(target, {k: getattr(result, k) for k in
                                    ("experiment", "preset", "seed", "config", "config_hash", "data", "provenance")},
                           nonfinite="null")
@@ -214,7 +284,7 @@ class ResultStore:
 
     def fetch(self, experiment: str, preset: str, seed: int, config: dict[str, Any],
               compute: Callable[[], dict[str, Any]], *, rerun: bool = False,
-              validate: Validator | None = None) -> StoredResult:
+              validate: Validator | None = None, fingerprint: str | None = None) -> StoredResult:
         """The stored result if it verifies (module docstring) and not ``rerun``; else ``compute()``, stored.
 
         With ``rerun`` a key is recomputed once per store object (a second check reading it reuses it).
@@ -224,9 +294,9 @@ class ResultStore:
             ValueError: a folder stands where the result file goes."""
         target = self.path(experiment, preset, seed, config)
         if not rerun or target in self.fresh:
-            stored, why = self.inspect(experiment, preset, seed, config, validate)
-            if stored is not None:
-                return self._serve(stored)
+            stored, why = self.inspect(experiment, preset, seed, config, validate, fingerprint)
+            if stored is not None:  # computed by this store's workers (``fresh``): not a reuse
+                return self._serve(replace(stored, reused=False) if target in self.fresh else stored)
             if not self.recompute:
                 raise ResultUnavailable(f"no usable stored result {target}: {why} (recomputing is off: --no-recompute)")
             if why != "missing":
@@ -238,7 +308,8 @@ class ResultStore:
         start = time.perf_counter()
         data = compute()
         self.fresh.add(self.path(experiment, preset, seed, config))
-        return self._serve(self.save(experiment, preset, seed, config, data, time.perf_counter() - start))
+        return self._serve(self.save(experiment, preset, seed, config, data, time.perf_counter() - start,
+                                     fingerprint))
 
     def _serve(self, result: StoredResult) -> StoredResult:
         """Record ``result`` as used, warning once per experiment when it is stale."""
@@ -251,4 +322,5 @@ class ResultStore:
 
 
 __all__ = ["DEFAULT_ROOT", "FIELDS", "ResultStore", "ResultUnavailable", "StoredResult", "code_fingerprint",
-           "config_hash", "git_commit", "key_problem", "provenance", "schema_problem", "source_fingerprint"]
+           "config_hash", "files_fingerprint", "git_commit", "key_problem", "module_closure", "module_fingerprint",
+           "provenance", "schema_problem", "source_fingerprint"]

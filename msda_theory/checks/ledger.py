@@ -18,7 +18,7 @@ from msda_theory.checks.registry import VERDICTS, Check, CheckContext, Measureme
 from msda_theory.experiments import NeedsData
 from msda_theory.checks.ledger_file import TITLE, LedgerFile, cells, read_ledger, rows_order
 from msda_theory.io import DISK_ERRNOS, write_text_atomic
-from msda_theory.results import ResultUnavailable, StoredResult, code_fingerprint, git_commit
+from msda_theory.results import ResultUnavailable, StoredResult, git_commit
 
 ABSTRACT_NOTE = ("Claims marked *paper* quote or paraphrase the abstract of Park, Yun & Chun (NeurIPS 2022, "
                  "arXiv 2208.09913); claims marked *derived* are consequences of the framework in docs/theory.md that "
@@ -119,7 +119,8 @@ def results_line(served: Sequence[StoredResult]) -> str:
     commits = sorted({str(r.provenance.get("git_commit", "unknown")) for r in unique})
     prints = sorted({str(r.provenance.get("code_fingerprint") or "none")[:12] for r in unique})
     line = (f"- results used: {len(unique)} stored results ({len(computed)} computed in this run) "
-            f"from git {', '.join(commits)}; code fingerprints {', '.join(prints)} (running: {code_fingerprint()[:12]})")
+            f"from git {', '.join(commits)}; code fingerprints {', '.join(prints)} (each of the source its experiment's "
+            "computation imports)")
     stale = sum(r.stale for r in unique)
     if stale:
         line += (f"; {stale} of them **stale** (stored by other code, used as they are under `--no-recompute` or "

@@ -27,7 +27,7 @@ from typing import Any, Callable
 from msda_theory import workers
 from msda_theory.experiments import presets
 from msda_theory.experiments.presets import FASHION_HINT, PRESETS, NeedsData
-from msda_theory.results import ResultStore, StoredResult
+from msda_theory.results import ResultStore, StoredResult, code_fingerprint, module_fingerprint
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,19 @@ class Experiment:
     units: Callable[[str], list[tuple[int, dict[str, Any]]]]
     compute: Callable[[dict[str, Any], int], dict[str, Any]]
     fields: dict[str, type] = field(default_factory=dict)
+    module: str | None = None
+    """The module of the unit function (default: the one ``compute`` names, if it does); its import closure is
+    the code the results depend on."""
+
+    def __post_init__(self) -> None:
+        if self.module is None:
+            object.__setattr__(self, "module", getattr(self.compute, "module", None))
+
+    def fingerprint(self) -> str:
+        """The code fingerprint of this experiment's results: of the source its unit's module imports
+        (``results.module_fingerprint``), so that editing a check, a figure or the CLI keeps them fresh; the
+        whole package's when no module is known."""
+        return code_fingerprint() if self.module is None else module_fingerprint(self.module)
 
     def data_problem(self, data: dict[str, Any]) -> str | None:
         """Why stored ``data`` is not of this experiment's shape (a field missing or of another type), or None."""
@@ -52,7 +65,8 @@ class Experiment:
 
 def _trained_units(preset: str) -> list[tuple[int, dict[str, Any]]]:
     p = presets.trained_models(preset)
-    return [(seed, {"format": 2, "train": {**p["train"], "strategy": s}, "attack": p["attack"]})
+    data_seed = (lambda seed: {"data_seed": seed}) if p["vary_data_seed"] else (lambda seed: {})
+    return [(seed, {"format": 2, "train": {**p["train"], "strategy": s, **data_seed(seed)}, "attack": p["attack"]})
             for s in p["strategies"] for seed in p["seeds"]]
 
 
@@ -72,8 +86,9 @@ def _compute(module: str, function: str) -> Callable[[dict[str, Any], int], dict
     def run(config: dict[str, Any], seed: int) -> dict[str, Any]:
         import importlib
 
-        return getattr(importlib.import_module(f"msda_theory.experiments.{module}"), function)(config, seed)
+        return getattr(importlib.import_module(run.module), function)(config, seed)
 
+    run.module = f"msda_theory.experiments.{module}"  # type: ignore[attr-defined]
     return run
 
 
@@ -93,7 +108,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                                  _compute("small", "run_task_mechanism"), {**_TASK_FIELDS, "objective": str}),
     "cost": Experiment("cost", _single(presets.cost), _compute("small", "run_cost"),
                        {"median_ratio": dict, "mix_ratio": dict, "median_seconds": dict, "repeats": int,
-                        "n_train": int, "ratio_ci": dict, "mix_seconds_per_epoch": dict}),
+                        "n_train": int, "ratio_ci": dict, "mix_seconds_per_epoch": dict, "rounds": dict}),
     "ratio": Experiment("ratio", _single(presets.ratio), _compute("analytic", "run_ratio"),
                         {"max_gap": dict, "ratios": dict}),
     "weights-agreement": Experiment(
@@ -120,7 +135,7 @@ def _compute_and_store(name: str, preset: str, root: str, seed: int, config: dic
     torch.set_num_threads(1)
     exp = EXPERIMENTS[name]
     ResultStore(root).fetch(name, preset, seed, config, lambda: exp.compute(config, seed), rerun=True,
-                            validate=exp.data_problem)
+                            validate=exp.data_problem, fingerprint=exp.fingerprint())
 
 
 def _compute_in_workers(name: str, preset: str, store: ResultStore, todo: list[tuple[int, dict[str, Any]]],
@@ -171,12 +186,13 @@ def collect_stored(name: str, preset: str, *, store: ResultStore, rerun: bool = 
     exp = EXPERIMENTS[name]
     units = [(seed + unit_seed, config) for unit_seed, config in exp.units(preset)]
     todo = [(s, c) for s, c in units if (rerun and store.path(name, preset, s, c) not in store.fresh)
-            or (not rerun and store.load(name, preset, s, c, validate=exp.data_problem) is None)]
+            or (not rerun and store.load(name, preset, s, c, validate=exp.data_problem,
+                                         fingerprint=exp.fingerprint()) is None)]
     if jobs > 1 and len(todo) > 1 and store.recompute:
         _compute_in_workers(name, preset, store, todo, jobs)
         store.fresh.update(store.path(name, preset, s, c) for s, c in todo)
     return [store.fetch(name, preset, s, c, lambda c=c, k=s: exp.compute(c, k), rerun=rerun,
-                        validate=exp.data_problem) for s, c in units]
+                        validate=exp.data_problem, fingerprint=exp.fingerprint()) for s, c in units]
 
 
 __all__ = ["EXPERIMENTS", "FASHION_HINT", "PRESETS", "Experiment", "NeedsData", "collect", "collect_stored"]

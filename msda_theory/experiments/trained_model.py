@@ -2,8 +2,8 @@
 
 For one (strategy, seed) under a preset: ``train.fit`` (the one training loop) with clean
 train evaluation after every epoch, then, on the first ``n_eval`` test images, per image and
-per radius ε of each norm, whether the model is still correct under the WORST of every attack of
-``attacks.ATTACKS`` (FGSM, and PGD with ``restarts`` random restarts and a step size 2.5 ε / steps):
+per radius ε of each norm, whether the model is still correct under the WORST of every attack named
+in the config (the preset pins them) (FGSM, and PGD with ``restarts`` random restarts and a step size 2.5 ε / steps):
 
     robust_i(ε) = correct(x_i) ∧ ∧_attack correct(attack_ε(x_i)),
 
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from msda_theory import masks
-from msda_theory.attacks import ATTACKS, AttackSettings
+from msda_theory.attacks import AttackSettings, get_attack
 from msda_theory.data import load
 from msda_theory.experiments.first_layer import (data_covariance, filters_of, first_layer_gram, first_layer_penalty,
                                                  radial_spectrum)
@@ -51,17 +51,18 @@ def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor
 
 def attack_images(model: nn.Module, x: torch.Tensor, y: torch.Tensor, attack: dict[str, Any], *,
                   generator: torch.Generator) -> dict[str, Any]:
-    """Per-image correctness {clean, per norm: {eps, <attack> for every attack of the registry, worst}}
-    (an ``encode``d string per ε); worst = clean ∧ every attack."""
+    """Per-image correctness {clean, per norm: {eps, <attack> for every attack named in ``attack['attacks']``,
+    worst}} (an ``encode``d string per ε); worst = clean ∧ every attack."""
+    attacks = {name: get_attack(name) for name in attack["attacks"]}
     clean = _correct(model, x, y)
     out: dict[str, Any] = {"clean": encode(clean)}
     for norm, radii in attack["eps"].items():
-        rows: dict[str, list[str]] = {name: [] for name in (*ATTACKS, "worst")}
+        rows: dict[str, list[str]] = {name: [] for name in (*attacks, "worst")}
         for eps in radii:
             settings = AttackSettings(norm=norm, steps=attack["pgd_steps"], step_size=2.5 * eps / attack["pgd_steps"],
                                       restarts=attack["restarts"], generator=generator)
             worst = clean.clone()
-            for name, run in ATTACKS.items():
+            for name, run in attacks.items():
                 correct = _correct(model, run(model, x, y, eps, settings).x_adv, y)
                 rows[name].append(encode(correct))
                 worst &= correct

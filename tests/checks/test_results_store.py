@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,50 @@ def test_collect_recomputes_data_of_the_wrong_shape(tmp_path, monkeypatch) -> No
     path.write_text(json.dumps({**raw, "data": {"ts": [1.0], "rows": "planted"}}))
     assert experiments.collect("taylor", "tiny", store=ResultStore(tmp_path)) == [{"ts": [1.0], "rows": []}]
     assert len(calls) == 2
+
+
+def _loaded_files(module: str) -> set[str]:
+    """The msda_theory source files a fresh interpreter has loaded after importing ``module`` (package-relative)."""
+    code = ("import importlib, sys, pathlib; importlib.import_module(sys.argv[1]); import msda_theory as m; "
+            "root = pathlib.Path(m.__file__).parent; print('\\n'.join(str(pathlib.Path(v.__file__).relative_to(root)) "
+            "for k, v in list(sys.modules.items()) if k.startswith('msda_theory') and getattr(v, '__file__', None)))")
+    out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("module", ["msda_theory.experiments.trained_model", "msda_theory.experiments.small",
+                                    "msda_theory.experiments.analytic", "msda_theory.experiments.tracking"])
+def test_the_closure_holds_every_file_an_import_of_the_module_runs(module) -> None:
+    package = Path(results.__file__).parent
+    closure = {str(f.relative_to(package)) for f in results.module_closure(package, module)}
+    assert _loaded_files(module) <= closure
+    assert not any(f.startswith(("checks/", "figures/", "cli/")) for f in closure)  # the layers above
+
+
+def test_an_edit_above_the_experiments_keeps_their_fingerprint_and_an_edit_below_changes_it(tmp_path) -> None:
+    package = Path(results.__file__).parent
+    copy = tmp_path / "msda_theory"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    module = "msda_theory.experiments.trained_model"
+
+    def fingerprint() -> str:
+        return results.files_fingerprint(copy, results.module_closure(copy, module))
+
+    assert fingerprint() == results.module_fingerprint(module)
+    claim = copy / "checks" / "claim_09_robustness.py"
+    claim.write_bytes(claim.read_bytes() + b"\n# an edit of a check\n")
+    assert fingerprint() == results.module_fingerprint(module)
+    pgd = copy / "attacks" / "pgd.py"
+    pgd.write_bytes(pgd.read_bytes() + b"\n")
+    assert fingerprint() != results.module_fingerprint(module)
+
+
+def test_the_experiments_store_the_fingerprint_of_their_module(tmp_path) -> None:
+    from msda_theory import experiments
+
+    exp = experiments.EXPERIMENTS["identity"]
+    [stored] = experiments.collect_stored("identity", "tiny", store=ResultStore(tmp_path))
+    assert stored.provenance["code_fingerprint"] == results.module_fingerprint(exp.module) != code_fingerprint()
+    assert ResultStore(tmp_path, recompute=False).load("identity", "tiny", stored.seed, stored.config,
+                                                       fingerprint=exp.fingerprint()) is not None
+    assert ResultStore(tmp_path, recompute=False).load("identity", "tiny", stored.seed, stored.config) is None
