@@ -7,7 +7,11 @@ import pytest
 
 from msda_theory.checks.claim_10_adversarial_bound import (MIN_MODELS, VACUOUS, claim_10, qualifies, subset_counts,
                                                            subset_verdict)
-from msda_theory.checks.registry import UNDECIDABLE
+from msda_theory.checks.ledger import run_checks, select
+from msda_theory.checks.registry import UNDECIDABLE, CheckContext
+from msda_theory.data import available
+from msda_theory.experiments import presets
+from msda_theory.results import ResultStore
 
 
 def _model(margin: float, *, correct: float = 1.0, relative_eps: float = 0.05) -> dict[str, float]:
@@ -90,3 +94,17 @@ def test_the_check_reads_the_subset_rule_and_keeps_full_pairs_as_details(subsets
 def test_a_result_stored_without_subsets_is_undecidable() -> None:
     out = claim_10(_Stored({"pairs": FULL}))
     assert out.verdict == UNDECIDABLE and "no subset results stored" in out.summary
+
+
+@pytest.mark.fashion_mnist
+@pytest.mark.skipif(not available("fashion-mnist"), reason="needs Fashion-MNIST")
+def test_the_tiny_preset_runs_and_stores_the_subsets(tmp_path) -> None:
+    ctx = CheckContext(preset="tiny", store=ResultStore(tmp_path / "results"))
+    outcome = run_checks(select(["10"]), ctx, progress=False)[0]
+    config = presets.bound("tiny")["subsets"]
+    stored = ctx.results("bound")[0]["subsets"]
+    assert set(stored) == {f"{a}-{b}" for a, b in config["pairs"]}
+    per_pair = len(config["sizes"]) * config["draws"] * 5  # five strategies, vanilla included
+    assert all(len(res["models"]) == per_pair for res in stored.values())
+    assert outcome.measurement is not None and outcome.measurement.verdict == subset_verdict(stored)
+    assert outcome.measurement.value.startswith("smoke: ")
