@@ -34,7 +34,7 @@ HISTORY = (
     "(ε_Z/median‖x‖ 4.2e-08–2.6e-06 and 3.2e-07–1.9e-04, R = min|cos| 3e-7 to 1e-3; min exact margins 0.0996 and "
     "0.0300; training points correct 0.861–0.891 and 0.995–0.999). The subset rule (qualifying models of 50–200 "
     "point subsets, at least 10, margins > 0) was written after those results and before the evidence run that "
-    "judges it, but after a short pilot (2 draws, 100–1000 epochs, about 90 models on three pairs) in which every "
+    "judges it, but after a short pilot (2 draws, 100–1000 epochs, 84 models on three pairs) in which every "
     "exact margin was positive; the pilot chose the pairs, sizes and epochs (experiments/presets.bound). A timing "
     "run of the evidence configuration (seeded, so the evidence run should reproduce it) was started before this "
     "rule was written and its first pair read just before the rule was committed, unchanged since: 90 of 120 models "

@@ -158,11 +158,11 @@ def bound(preset: str) -> dict[str, Any]:
     the decidable part: small training subsets of separable pairs (``subsets``).
 
     Subset sizes from a pilot (2 draws, every strategy, 1 thread, shared CPU): at 100 epochs Trouser vs Bag
-    (1, 8) and T-shirt vs Sneaker (0, 7) had every training point correct in 62 of 62 models of 50-200 points,
-    with ε_Z/median‖x‖ 0.007-0.080 (60 of 62 at least 0.01); Pullover vs Coat (2, 4) was mostly vacuous
+    (1, 8) and T-shirt vs Sneaker (0, 7) had every training point correct in 42 of 42 models of 50-200 points,
+    with ε_Z/median‖x‖ 0.007-0.080 (41 of 42 at least 0.01); Pullover vs Coat (2, 4) was mostly vacuous
     (ε_Z/median‖x‖ 1e-5 to 9.8e-3, 12 of 30 models with a wrong training point at n = 100-200) and is left out.
     Longer training on (1, 8) (n = 50 and 200, none/mixup/gmix) grows ‖θ‖ and shrinks R: ε_Z/median‖x‖ at 300
-    epochs 0.010-0.065, at 1000 epochs 0.007-0.067, with exact margins within 0.007 of each other; 300 epochs
+    epochs 0.0096-0.065, at 1000 epochs 0.007-0.067, with exact margins within 0.007 of each other; 300 epochs
     is taken (0.5-2.7 s per model there). Every exact margin in the pilot was positive (0.0006-0.18).
     The evidence subsets (2 pairs × 3 sizes × 4 draws × 5 strategies = 120 models) took 173 s on one thread of a
     shared 2-core machine under load about 6 (the full-data pairs took 166 s at f0f0d4a): 120 of 120 with every
