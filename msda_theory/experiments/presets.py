@@ -157,8 +157,8 @@ def bound(preset: str) -> dict[str, Any]:
     """Claim 10: logistic regression on Fashion-MNIST Pullover vs Coat (and the separable Trouser vs Bag), and
     the decidable part: small training subsets of separable pairs (``subsets``).
 
-    Subset sizes from a pilot (2 draws, every strategy, 1 thread, shared CPU): at 100 epochs Trouser vs Bag
-    (1, 8) and T-shirt vs Sneaker (0, 7) had every training point correct in 42 of 42 models of 50-200 points,
+    Subset sizes from a pilot (2 draws; vanilla, Mixup, CutMix on (1, 8), all five strategies on the others;
+    1 thread, shared CPU): at 100 epochs Trouser vs Bag (1, 8) and T-shirt vs Sneaker (0, 7) had every training point correct in 42 of 42 models of 50-200 points,
     with ε_Z/median‖x‖ 0.007-0.080 (41 of 42 at least 0.01); Pullover vs Coat (2, 4) was mostly vacuous
     (ε_Z/median‖x‖ 1e-5 to 9.8e-3, 12 of 30 models with a wrong training point at n = 100-200) and is left out.
     Longer training on (1, 8) (n = 50 and 200, none/mixup/gmix) grows ‖θ‖ and shrinks R: ε_Z/median‖x‖ at 300
