@@ -213,3 +213,46 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
                                                   train_acc, test_acc)
     out["train_accuracy"], out["test_accuracy"] = train_acc, test_acc
     return out
+
+
+def subset_draw(x: torch.Tensor, y: torch.Tensor, n: int, *,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """n points of (x (N, C, H, W), y (N,)) drawn without replacement, re-centred by the subset's own mean
+    (the theorem assumes centred training data); returns (x_sub (n, C, H, W), y_sub (n,))."""
+    if not 2 <= n <= len(y):
+        raise ValueError(f"subset size must be in [2, {len(y)}], got {n}")
+    index = torch.randperm(len(y), generator=generator)[:n]
+    x_sub = x[index]
+    return x_sub - x_sub.mean(0), y[index]
+
+
+def subset_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (1, 8),
+                 sizes: tuple[int, ...] = (50, 100, 200), draws: int = 4, epochs: int = 300, seed: int = 0,
+                 strategies: tuple[str, ...] = ("none", "mixup", "cutmix", "hmix", "gmix"), gmix_samples: int = 10000,
+                 root: str | None = None) -> dict[str, Any]:
+    """``bound_terms`` of logistic models trained on small random training subsets, where θ can classify every
+    training point correctly and R = min_i |cos(θ, x_i)| is not negligible (claim 10's decidable cases).
+
+    For each size n and draw k: n points of the pair drawn with generator seed 10000·seed + 10·n + k
+    (k < 10), re-centred; each strategy trained for ``epochs`` epochs (data order and masks seeded by k, the
+    same for every strategy) and evaluated as in ``bound_probe`` (vanilla with Mixup's a, A).
+    Returns {"sizes", "draws", "epochs", "models": [{"n", "draw", "strategy", **BoundTerms}]}.
+    """
+    from msda_theory.experiments.logistic import binary_task, train_logistic
+    from msda_theory.weights import strategy_weights
+
+    if not 1 <= draws <= 10:
+        raise ValueError(f"draws must be in [1, 10], got {draws}")
+    task = binary_task(data, classes, n_train=None, n_test=1, root=root)
+    size = tuple(task.x.shape[-2:])
+    weights = {s: strategy_weights(s if s != "none" else "mixup", size, n_masks=gmix_samples,
+                                   generator=torch.Generator().manual_seed(1)) for s in strategies}
+    models = []
+    for n in sizes:
+        for k in range(draws):
+            x, y = subset_draw(task.x, task.y, n, generator=torch.Generator().manual_seed(10000 * seed + 10 * n + k))
+            for s in strategies:
+                theta = train_logistic(x, y, s, epochs=epochs, generator=torch.Generator().manual_seed(k))
+                terms = bound_terms(theta, x, y, weights[s].a_p, weights[s].a_pq)
+                models.append({"n": n, "draw": k, "strategy": s, **terms.as_dict()})
+    return {"sizes": list(sizes), "draws": draws, "epochs": epochs, "models": models}

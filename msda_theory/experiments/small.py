@@ -10,7 +10,7 @@ import torch
 
 from msda_theory import masks
 from msda_theory.data import load
-from msda_theory.experiments.adversarial_bound import bound_probe
+from msda_theory.experiments.adversarial_bound import bound_probe, subset_probe
 from msda_theory.experiments.cost import cost_probe
 from msda_theory.experiments.decomposition import TAYLOR_TS, binary_labels, small_model
 from msda_theory.experiments.runtime import torch_threads
@@ -41,13 +41,20 @@ def run_taylor(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def run_bound(config: dict[str, Any], seed: int) -> dict[str, Any]:
-    """``bound_probe`` for each class pair of the preset (seeds offset by ``seed``)."""
+    """``bound_probe`` for each class pair of the preset (seeds offset by ``seed``), and ``subset_probe`` for
+    each pair of its ``subsets``."""
+    sub = config["subsets"]
     with torch_threads(1):
-        return {"pairs": {f"{a}-{b}": bound_probe(data=config["data"], classes=(a, b), n_train=config["n_train"],
-                                                  n_test=config["n_test"], epochs=config["epochs"],
-                                                  seeds=tuple(seed + s for s in config["seeds"]),
-                                                  gmix_samples=config["gmix_samples"])
-                          for a, b in config["pairs"]}}
+        pairs = {f"{a}-{b}": bound_probe(data=config["data"], classes=(a, b), n_train=config["n_train"],
+                                         n_test=config["n_test"], epochs=config["epochs"],
+                                         seeds=tuple(seed + s for s in config["seeds"]),
+                                         gmix_samples=config["gmix_samples"])
+                 for a, b in config["pairs"]}
+        subsets = {f"{a}-{b}": subset_probe(data=config["data"], classes=(a, b), sizes=tuple(sub["sizes"]),
+                                            draws=sub["draws"], epochs=sub["epochs"], seed=seed,
+                                            gmix_samples=config["gmix_samples"])
+                   for a, b in sub["pairs"]}
+    return {"pairs": pairs, "subsets": subsets}
 
 
 def run_task(config: dict[str, Any], seed: int) -> dict[str, Any]:

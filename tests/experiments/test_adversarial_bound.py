@@ -4,6 +4,7 @@ import math
 import pytest
 import torch
 
+from msda_theory.data import available
 from msda_theory.masks import CutMix
 from msda_theory.experiments import adversarial_bound as ab
 from msda_theory.weights import mask_set_weights
@@ -83,3 +84,36 @@ def test_bad_inputs():
         ab.adversarial_loss_2nd(theta, x, y, -1.0)
     with pytest.raises(ValueError, match="theta must be"):
         ab.standard_loss(theta[:1], x, y)
+
+
+def test_subset_draw_is_a_centred_seeded_subset():
+    x, y, _ = _data(n=20, shape=(1, 2, 2), seed=4)
+    x = x + 3.0  # not centred: the subset is re-centred by its own mean
+    xs, ys = ab.subset_draw(x, y, 7, generator=torch.Generator().manual_seed(5))
+    again, _ = ab.subset_draw(x, y, 7, generator=torch.Generator().manual_seed(5))
+    assert xs.shape == (7, 1, 2, 2) and ys.shape == (7,)
+    assert torch.equal(xs, again)
+    assert xs.mean(0).abs().max() < 1e-12
+    # the subset plus one common shift is 7 distinct original points
+    flat, sub = x.flatten(1), xs.flatten(1)
+    matches = []
+    for shift in flat - sub[0]:  # candidate shifts: xs[0] is one of the originals minus the shift
+        gap = (sub[:, None] + shift - flat[None]).abs().sum(-1)  # (7, 20)
+        if float(gap.min(1).values.max()) < 1e-12:
+            matches.append(set(gap.argmin(1).tolist()))
+    assert len(matches) == 1 and len(matches[0]) == 7
+    with pytest.raises(ValueError, match=r"subset size must be in \[2, 20\], got 21"):
+        ab.subset_draw(x, y, 21)
+
+
+@pytest.mark.skipif(not available("fashion-mnist"), reason="needs Fashion-MNIST")
+def test_subset_probe_stores_bound_terms_per_size_draw_and_strategy():
+    out = ab.subset_probe(classes=(1, 8), sizes=(12, 16), draws=2, epochs=3, strategies=("none", "mixup"),
+                          gmix_samples=10)
+    assert (out["sizes"], out["draws"], out["epochs"]) == ([12, 16], 2, 3)
+    keys = [(m["n"], m["draw"], m["strategy"]) for m in out["models"]]
+    assert keys == [(n, k, s) for n in (12, 16) for k in (0, 1) for s in ("none", "mixup")]
+    fields = set(ab.BoundTerms.__dataclass_fields__)
+    assert all(fields <= set(m) and 0.0 <= m["correct_share"] <= 1.0 for m in out["models"])
+    with pytest.raises(ValueError, match=r"draws must be in \[1, 10\], got 11"):
+        ab.subset_probe(draws=11)
