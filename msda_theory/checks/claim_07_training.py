@@ -115,8 +115,8 @@ def tracks_along_training(ctx: CheckContext) -> Measurement:
         verdict="smoke" if ctx.quick else judge(runs),
         revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}last-epoch explained fraction [95% CI], α = 1: "
-                 + ", ".join(_explained_interval(r) for r in main) + f" (band {list(BAND)}); truncation holds for t ≤ t*: "
-                 + t_stars),
+                 + ", ".join(_explained_interval(r) for r in main)
+                 + f" (band {list(BAND)}); truncation holds for t ≤ t*: {t_stars}"),
         method=(f"tanh CNN trained by fit() with each family on {first['data']}; L_msda, L_std, R1, R2, R3 by the "
                 f"direct estimator on {first['n_eval']} training images × {first['n_masks']} draws (the same draws at "
                 "every epoch); se(explained) = se(remainder)/|L_msda − L_std|. Gradient alignment: cosine between the "

@@ -16,8 +16,9 @@ L(x + tδ) − L(x), so
 
 on the same images with one set of draws for every t (``regularizers.taylor_scan``); it shows up to which
 scale the truncation holds at the trained model. At t = 1 it reproduces the last row when both estimators
-draw in chunks of the same size (2048 evaluations here: the same draws; measured equal for the evidence CNN). Not done before training: there the last row's
-explained fraction at t = 1 is already ≈ 1, and a second scan would add about 2-3 s per run.
+draw in chunks of the same size (2048 evaluations here: the same draws; measured equal for the evidence CNN).
+Not done before training: there the last row's explained fraction at t = 1 is already ≈ 1, and a second scan
+would add about 2-3 s per run.
 
 After the last epoch, the gradient alignment cos(∇_θ L_msda, ∇_θ (L_std + R1 + R2 + R3)) on the same
 images with fresh draws (``experiments.alignment``), with a delete-one-group jackknife SE over

@@ -21,7 +21,8 @@ class HalfMasks:
     """A mask law whose every mask is 0.5 everywhere (λ = 0.5): δ = (r − x_i) / 2 whichever orientation is kept."""
 
     def sample(self, n: int, size: tuple[int, int], *, generator: torch.Generator | None = None,
-               device: torch.device | None = None, dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               device: torch.device | None = None,
+               dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         return (torch.full((n, *size), 0.5, dtype=dtype, device=device),
                 torch.full((n,), 0.5, dtype=dtype, device=device))
 
