@@ -149,7 +149,8 @@ def tracking(preset: str) -> dict[str, Any]:
     Every family at α = 1; the α sweep (the other ``alphas``) for the ``swept`` families only. Evidence
     sizes: one run (Fashion-MNIST-free, digits) measured 158 s on a loaded machine with SE 0.016 < 0.03 at
     192 images × 24 draws; 128 images keep the SE near 0.02 at two thirds of the cost. The gradient
-    alignment at the last epoch (8 jackknife groups) measured 4.8 s per run at 128 images × 24 draws."""
+    alignment at the last epoch (8 jackknife groups) measured 4.8 s per run at 128 images × 24 draws. ``t_scan``:
+    the perturbation scales t of the explained-fraction scan after training (same images and draws)."""
     check_preset(preset)
     base = {"data": "digits", "model": "cnn", "activation": "tanh", "optimizer": "adam", "lr": 3e-3,
             "weight_decay": 0.0, "schedule": "constant", "batch_size": 32, "pairing": "perm"}
@@ -158,7 +159,7 @@ def tracking(preset: str) -> dict[str, Any]:
              "evidence": (1200, 5, 128, 24, ("mixup", "cutmix"))}[preset]
     n_train, epochs, n_eval, n_masks, swept = sizes
     return {"train": {**base, "subset": n_train, "epochs": epochs}, "n_eval": n_eval, "n_masks": n_masks,
-            "alignment_groups": 8 if preset != "tiny" else 4,
+            "alignment_groups": 8 if preset != "tiny" else 4, "t_scan": (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0),
             "families": PAPER_FAMILIES if preset != "tiny" else ("mixup", "cutmix"), "swept": swept,
             "alphas": (0.2, 0.5, 2.0) if preset != "tiny" else (0.5,)}
 
