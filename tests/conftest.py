@@ -13,3 +13,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """``run_cli(args)``: (exit status, captured output) of ``msda-theory args``; argparse's own exits give their code."""
+    from msda_theory.cli import main
+
+    def run(args):
+        try:
+            status = main(args)
+        except SystemExit as exit_:
+            status = exit_.code
+        return status, capsys.readouterr()
+
+    return run

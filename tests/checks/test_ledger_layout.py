@@ -3,11 +3,11 @@ not hold named above it, and the method, full measurement and discussion in a se
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from msda_theory import experiments
 from msda_theory.checks.evidence import COMMITTED_RESULTS, open_results
@@ -27,6 +27,11 @@ def table_rows(text: str) -> list[list[str]]:
 def committed_ledger() -> tuple[str, list[Outcome]]:
     """The ledger of every row at the evidence preset, read from the committed store (computing anything fails
     the test)."""
+    return ledger_of_committed_results()
+
+
+def ledger_of_committed_results() -> tuple[str, list[Outcome]]:
+    """``committed_ledger``'s computation (a test that registers something calls it again)."""
     assert COMMITTED_RESULTS == ROOT / "results"
     saved = dict(experiments.EXPERIMENTS)
 
@@ -95,3 +100,23 @@ def test_the_committed_ledger_has_no_cell_over_400_characters() -> None:
     rows = table_rows((ROOT / "paper_checks.md").read_text())
     assert len(rows) >= 17
     assert all(len(cell) <= CELL_MAX for row in rows for cell in row), max((c for r in rows for c in r), key=len)
+
+
+@pytest.mark.fashion_mnist
+def test_registering_an_iterative_attack_and_a_family_leaves_the_committed_rows_unchanged(committed_ledger) -> None:
+    """The presets pin their family and attack lists (they enter the store keys): a registered attack or family
+    changes no row and makes nothing be recomputed (``refuse`` would fail the test)."""
+    from msda_theory import masks
+    from msda_theory.attacks import ATTACKS, Attack
+    from msda_theory.attacks.fgsm import AttackRun
+
+    ATTACKS["nothing"] = Attack(lambda model, x, y, eps, s: AttackRun(x.clone(), torch.zeros(len(x), dtype=torch.bool)),
+                                iterative=True)
+    masks.register("mixup-copy", masks.Mixup, defaults={"alpha": 1.0})
+    try:
+        text, outcomes = ledger_of_committed_results()
+    finally:
+        del ATTACKS["nothing"]
+        masks.unregister("mixup-copy")
+    assert all(o.measurement is not None for o in outcomes), [o.error for o in outcomes]
+    assert table_rows(text) == table_rows(committed_ledger[0])

@@ -17,17 +17,10 @@ from msda_theory.weights import pair_weights
 ROOT = Path(__file__).parents[2]
 
 
-def run_main(args, capsys):
-    try:
-        status = main(args)
-    except SystemExit as exit_:  # argparse's own errors
-        status = exit_.code
-    return status, capsys.readouterr()
 
-
-def test_weights_records_the_parameters_of_the_spec(tmp_path, capsys):
+def test_weights_records_the_parameters_of_the_spec(tmp_path, run_cli):
     out = tmp_path / "w.json"
-    status, _ = run_main(["weights", "--strategy", "hmix:alpha=2,r=0.25", "--size", "4x5", "--json", str(out)], capsys)
+    status, _ = run_cli(["weights", "--strategy", "hmix:alpha=2,r=0.25", "--size", "4x5", "--json", str(out)])
     data = json.loads(out.read_text())
     assert status == 0 and data["params"] == {"alpha": 2.0, "r": 0.25}
     assert data["strategy"] == "hmix" and data["spec"] == "hmix:alpha=2.0,r=0.25"
@@ -35,11 +28,11 @@ def test_weights_records_the_parameters_of_the_spec(tmp_path, capsys):
     assert torch.allclose(torch.tensor(data["a_p"], dtype=torch.float64), exact.a_p, rtol=1e-12, atol=0)
 
 
-def test_shorthands_write_the_same_spec(tmp_path, capsys):
+def test_shorthands_write_the_same_spec(tmp_path, run_cli):
     spec, short = tmp_path / "spec.json", tmp_path / "short.json"
-    assert run_main(["weights", "--strategy", "hmix:alpha=2,r=0.25", "--size", "3x3", "--json", str(spec)], capsys)[0] == 0
-    assert run_main(["weights", "--strategy", "hmix", "--alpha", "2", "--r", "0.25", "--size", "3x3",
-                     "--json", str(short)], capsys)[0] == 0
+    assert run_cli(["weights", "--strategy", "hmix:alpha=2,r=0.25", "--size", "3x3", "--json", str(spec)])[0] == 0
+    assert run_cli(["weights", "--strategy", "hmix", "--alpha", "2", "--r", "0.25", "--size", "3x3",
+                     "--json", str(short)])[0] == 0
     assert json.loads(spec.read_text()) == json.loads(short.read_text())
 
 
@@ -60,9 +53,9 @@ def test_shorthands_write_the_same_spec(tmp_path, capsys):
     (["sweep", "--strategies", "none,mixup:r=0.5", "--seeds", "0", "--out", "s"],
      "msda-theory sweep: error: strategies must be a non-empty list from: none, mixup"),
 ])
-def test_a_parameter_the_family_does_not_take_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
+def test_a_parameter_the_family_does_not_take_is_one_line_and_exit_2(args, message, tmp_path, monkeypatch, run_cli):
     monkeypatch.chdir(tmp_path)
-    status, captured = run_main([*args, *(["--out", "run"] if args[0] == "train" else [])], capsys)
+    status, captured = run_cli([*args, *(["--out", "run"] if args[0] == "train" else [])])
     lines = captured.err.strip().splitlines()
     assert status == 2 and len(lines) == 1 and lines[0].startswith(message), lines
     assert list(tmp_path.iterdir()) == []  # refused before any file or folder was made
@@ -128,16 +121,16 @@ def stripe_folder(tmp_path, monkeypatch):
     sys.modules.pop("mymasks", None)
 
 
-def test_a_user_class_from_the_current_folder_trains_and_decomposes(stripe_folder, capsys):
+def test_a_user_class_from_the_current_folder_trains_and_decomposes(stripe_folder, run_cli):
     pytest.importorskip("sklearn")
-    status, captured = run_main(["train", "--strategy", "mymasks:Stripe", "--model", "linear", "--epochs", "1",
+    status, captured = run_cli(["train", "--strategy", "mymasks:Stripe", "--model", "linear", "--epochs", "1",
                                  "--subset", "32", "--test-subset", "16", "--batch-size", "16", "--out", "run",
-                                 "--no-progress"], capsys)
+                                 "--no-progress"])
     assert status == 0, captured.err
     metrics = json.loads((stripe_folder / "run" / "metrics.json").read_text())
     assert metrics["config"]["strategy"] == "mymasks:Stripe" and len(metrics["epochs"]) == 1
-    status, captured = run_main(["decompose", "--strategy", "mymasks:Stripe:width=1", "--subset", "4",
-                                 "--n-masks", "2", "--json", "d.json", "--quiet"], capsys)
+    status, captured = run_cli(["decompose", "--strategy", "mymasks:Stripe:width=1", "--subset", "4",
+                                 "--n-masks", "2", "--json", "d.json", "--quiet"])
     assert status == 0, captured.err
     config = json.loads((stripe_folder / "d.json").read_text())["config"]
     assert config["sampler"] == "Stripe(width=1)" and config["strategy"] == "mymasks:Stripe:width=1"
