@@ -16,6 +16,10 @@ forward pass (measured once, as the difference between two and one image, so
 that shared weights do not count). The forward-over-forward derivative keeps a
 primal and three tangent streams per layer alive, plus temporaries;
 STREAMS = 12 covers that with margin (peak RSS measured in the benchmark).
+
+``chunk_values`` is the one anchor x draw chunk loop: ``streamed_terms`` reduces
+each chunk to per-anchor statistics, ``decompose.sampled_terms`` (for
+``taylor``) keeps the unit values whole.
 """
 from __future__ import annotations
 
