@@ -9,54 +9,39 @@ moving the margin by -eps * ||w||_1 (linf) or -eps * ||w||_2 (l2)).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from msda_theory.attacks import threat
 from msda_theory.attacks.loss import attack_mode, input_gradient, zero_gradient
+from msda_theory.attacks.settings import AttackRun, AttackSettings, check_attack_inputs
 
 
-@dataclass(frozen=True)
-class AttackRun:
-    """An attack's output and what its sanity checks need, at no extra pass.
+def fgsm_attack(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
+                settings: AttackSettings) -> AttackRun:
+    """x' = clip(x + eps * d), d = sign(g) (linf) or g / ||g||_2 (l2), g = grad_x loss; the registered FGSM.
 
-    Attributes:
-        x_adv: adversarial examples, (B, ...) like x, detached.
-        zero_grad: (B,) bool, True where the first step's input gradient was exactly zero.
+    The loss is cross-entropy on (B, K) logits, or BCE with logits for a
+    single-logit (B,) or (B, 1) model. One forward and one backward, model in
+    eval mode, no gradient left on the parameters, x untouched. Of ``settings``
+    only ``norm`` (``"linf"`` or ``"l2"``, per sample over all non-batch axes)
+    and ``bounds`` ((lo, hi) for every input coordinate) are read.
+
+    Args:
+        model: maps x (B, ...) to logits (B, K), (B,) or (B, 1).
+        x: inputs (B, ...), within ``settings.bounds``.
+        y: labels (B,) int64 (in {0, 1} for a single logit).
+        eps: radius of the ball, >= 0.
+        settings: the threat model.
+
+    Returns:
+        ``AttackRun``: x_adv (B, ...), same dtype and device as x, and the zero-gradient mask (B,).
     """
-
-    x_adv: torch.Tensor
-    zero_grad: torch.Tensor
-
-
-def check_attack_inputs(
-    x: torch.Tensor, y: torch.Tensor, eps: float, norm: str, bounds: tuple[float, float]
-) -> tuple[float, tuple[float, float]]:
-    """Validate what FGSM and PGD share; return (eps, bounds) as floats."""
-    threat.check_norm(norm)
-    eps = threat.check_eps(eps)
-    bounds = threat.check_bounds(bounds)
-    threat.check_inputs(x, y, bounds)
-    return eps, bounds
-
-
-def fgsm_run(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    eps: float,
-    *,
-    norm: str = "linf",
-    bounds: tuple[float, float] = (0.0, 1.0),
-) -> AttackRun:
-    """FGSM with its sanity trace; see :func:`fgsm`."""
-    eps, bounds = check_attack_inputs(x, y, eps, norm, bounds)
+    eps, bounds = check_attack_inputs(x, y, eps, settings.norm, settings.bounds)
     x = x.detach()
     with attack_mode(model):
         grad, _ = input_gradient(model, x, y, validate=True)
-    x_adv = threat.project(x + eps * threat.ascent_direction(grad, norm), x, eps, norm, bounds)
+    x_adv = threat.project(x + eps * threat.ascent_direction(grad, settings.norm), x, eps, settings.norm, bounds)
     return AttackRun(x_adv=x_adv, zero_grad=zero_gradient(grad))
 
 
@@ -69,11 +54,7 @@ def fgsm(
     norm: str = "linf",
     bounds: tuple[float, float] = (0.0, 1.0),
 ) -> torch.Tensor:
-    """x' = clip(x + eps * d), d = sign(g) (linf) or g / ||g||_2 (l2), g = grad_x loss.
-
-    The loss is cross-entropy on (B, K) logits, or BCE with logits for a
-    single-logit (B,) or (B, 1) model. One forward and one backward, model in
-    eval mode, no gradient left on the parameters, x untouched.
+    """x' = clip(x + eps * d), d = sign(g) (linf) or g / ||g||_2 (l2): ``fgsm_attack`` with keyword settings.
 
     Args:
         model: maps x (B, ...) to logits (B, K), (B,) or (B, 1).
@@ -86,4 +67,4 @@ def fgsm(
     Returns:
         The adversarial examples (B, ...), same dtype and device as x.
     """
-    return fgsm_run(model, x, y, eps, norm=norm, bounds=bounds).x_adv
+    return fgsm_attack(model, x, y, eps, AttackSettings(norm=norm, bounds=bounds)).x_adv

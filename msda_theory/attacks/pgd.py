@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from msda_theory.attacks import threat
-from msda_theory.attacks.fgsm import AttackRun, check_attack_inputs
 from msda_theory.attacks.loss import attack_mode, input_gradient, per_sample_loss, zero_gradient
+from msda_theory.attacks.settings import AttackRun, AttackSettings, check_attack_inputs
 from msda_theory.models import predict
 
 
@@ -53,31 +53,40 @@ def _worse(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.T
     return predict(logits) != y, per_sample_loss(logits, y)
 
 
-def pgd_run(
-    model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    eps: float,
-    *,
-    steps: int = 10,
-    step_size: float | None = None,
-    norm: str = "linf",
-    random_start: bool = True,
-    restarts: int = 1,
-    bounds: tuple[float, float] = (0.0, 1.0),
-    generator: torch.Generator | None = None,
-) -> AttackRun:
-    """PGD with its sanity trace; see :func:`pgd`."""
-    eps, bounds = check_attack_inputs(x, y, eps, norm, bounds)
-    alpha = check_schedule(eps, steps, step_size, restarts)
+def pgd_attack(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
+               settings: AttackSettings) -> AttackRun:
+    """x_{k+1} = Proj_S(x)(x_k + alpha * d(g_k)), k < steps; the worst of ``restarts`` runs; the registered PGD.
+
+    Each step is one forward and one backward to the input (model in eval
+    mode, parameters frozen and restored); projection onto the eps-ball and
+    the bounds after every step. A restart after the first costs one more
+    forward to rank it. ``settings`` gives the threat model (norm, bounds)
+    and the budget: steps >= 1, step_size alpha > 0 (None: 2.5 * eps / steps),
+    restarts >= 1, random_start (uniform in the ball: linf U[-eps, eps]^d; l2
+    normal direction, radius eps * U^(1/d)) and the generator of the starts.
+
+    Args:
+        model: maps x (B, ...) to logits (B, K), (B,) or (B, 1).
+        x: inputs (B, ...), within ``settings.bounds``; not modified.
+        y: labels (B,) int64.
+        eps: radius, >= 0.
+        settings: the threat model and the budget.
+
+    Returns:
+        ``AttackRun``: x_adv (B, ...), same dtype and device as x (per sample the misclassified, then
+        highest-loss end point over the restarts), and the first step's zero-gradient mask (B,).
+    """
+    s = settings
+    eps, bounds = check_attack_inputs(x, y, eps, s.norm, s.bounds)
+    alpha = check_schedule(eps, s.steps, s.step_size, s.restarts)
     x = x.detach()
     best = best_wrong = best_loss = zero_grad = None
     with attack_mode(model):
-        for r in range(restarts):
-            start = threat.random_start(x, eps, norm, bounds, generator=generator) if random_start else x
-            x_adv, zeros = _ascend(model, x, start, y, eps, alpha, steps, norm, bounds, validate=r == 0)
+        for r in range(s.restarts):
+            start = threat.random_start(x, eps, s.norm, bounds, generator=s.generator) if s.random_start else x
+            x_adv, zeros = _ascend(model, x, start, y, eps, alpha, s.steps, s.norm, bounds, validate=r == 0)
             zero_grad = zeros if zero_grad is None else zero_grad
-            if restarts == 1:
+            if s.restarts == 1:
                 return AttackRun(x_adv=x_adv, zero_grad=zero_grad)
             with torch.no_grad():
                 wrong, loss = _worse(model(x_adv), y)
@@ -104,12 +113,7 @@ def pgd(
     bounds: tuple[float, float] = (0.0, 1.0),
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """x_{k+1} = Proj_S(x)(x_k + alpha * d(g_k)), k < steps; the worst of ``restarts`` runs.
-
-    Each step is one forward and one backward to the input (model in eval
-    mode, parameters frozen and restored); projection onto the eps-ball and
-    the bounds after every step. A restart after the first costs one more
-    forward to rank it.
+    """x_{k+1} = Proj_S(x)(x_k + alpha * d(g_k)): ``pgd_attack`` with keyword settings.
 
     Args:
         model: maps x (B, ...) to logits (B, K), (B,) or (B, 1).
@@ -128,7 +132,6 @@ def pgd(
     Returns:
         The adversarial examples (B, ...), same dtype and device as x.
     """
-    return pgd_run(
-        model, x, y, eps, steps=steps, step_size=step_size, norm=norm, random_start=random_start,
-        restarts=restarts, bounds=bounds, generator=generator,
-    ).x_adv
+    settings = AttackSettings(norm=norm, bounds=bounds, steps=steps, step_size=step_size, restarts=restarts,
+                              random_start=random_start, generator=generator)
+    return pgd_attack(model, x, y, eps, settings).x_adv

@@ -9,7 +9,8 @@
   on an idle machine the two agree). The floor is timed before and after the run
   and averaged. Peak RSS of the whole run.
 - weights (exact CutMix a_p and distance profile): CPU seconds and peak RSS against H W.
-- pgd (PGD-10 + final forward): floor = 11 forward+backward passes to the input.
+- pgd (PGD-10 + final forward): floor = 11 forward+backward passes to the input; the only PGD
+  benchmark (``python -m msda_theory.bench.scale pgd '{"n": 1000}'`` runs it alone).
 
 Each case that reports memory runs in a child process (``python -m msda_theory.bench.scale
 CASE JSON``), one thread, which prints one JSON line with its peak RSS: ``peak_rss_bytes``
@@ -108,21 +109,12 @@ def weights_case(side: int) -> dict[str, Any]:
     return {"size": [side, side], "pixels": side * side, "seconds": timed(run, once=True, cpu=True)}
 
 
-CASES: dict[str, Callable[..., dict[str, Any]]] = {"decompose": decompose_case, "weights": weights_case}
+def pgd_case(n: int, batch: int = 500, min_run_time: float = 2.0) -> dict[str, Any]:
+    """PGD-10 plus a final forward against 11 forward+backward passes to the input, same images.
 
-
-def in_child(case: str, timeout: float | None = None, **kwargs: Any) -> dict[str, Any]:
-    """Run CASES[case](**kwargs) in a fresh one-thread process; its result plus peak_rss_bytes."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "msda_theory.bench.scale", case, json.dumps(kwargs)]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark case {case} {kwargs} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def pgd_case(n: int, batch: int = 500) -> dict[str, Any]:
-    """PGD-10 plus a final forward against 11 forward+backward passes to the input, same images."""
+    The one PGD benchmark: the pgd section of ``msda-theory bench --suite all`` and, alone in a
+    one-thread child with its peak RSS, ``python -m msda_theory.bench.scale pgd '{"n": 1000}'``.
+    ``min_run_time``: seconds each of the two is timed for (``timed``)."""
     from msda_theory.attacks import pgd
     from msda_theory.attacks.loss import attack_mode
 
@@ -144,8 +136,23 @@ def pgd_case(n: int, batch: int = 500) -> dict[str, Any]:
             with torch.no_grad():
                 net(adv)
 
-    floor_s, attack_s = timed(floor, min_run_time=2.0, cpu=True), timed(attack, min_run_time=2.0, cpu=True)
+    floor_s = timed(floor, min_run_time=min_run_time, cpu=True)
+    attack_s = timed(attack, min_run_time=min_run_time, cpu=True)
     return {"n": n, "batch": batch, "seconds": attack_s, "floor_seconds": floor_s, "ratio_to_floor": attack_s / floor_s}
+
+
+CASES: dict[str, Callable[..., dict[str, Any]]] = {"decompose": decompose_case, "weights": weights_case,
+                                                 "pgd": pgd_case}
+
+
+def in_child(case: str, timeout: float | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Run CASES[case](**kwargs) in a fresh one-thread process; its result plus peak_rss_bytes."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "msda_theory.bench.scale", case, json.dumps(kwargs)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark case {case} {kwargs} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:

@@ -94,11 +94,6 @@ def draw_beta(n: int, alpha: float, *, generator: torch.Generator | None) -> tor
     return torch.from_numpy(betaincinv(alpha, alpha, u.numpy()))
 
 
-def draw_positions(n: int, length: int, *, generator: torch.Generator | None) -> torch.Tensor:
-    """Centres uniform over pixel positions 0..length-1, shape (n,), int64."""
-    return torch.randint(length, (n,), generator=generator, device=generator_device(generator)).cpu()
-
-
 def positions(u: np.ndarray, length: int) -> np.ndarray:
     """Pixel positions floor(u L), uniform over 0..L-1 for u ~ U[0, 1) (clamped against rounding up to L)."""
     return np.minimum((u * length).astype(np.int64), length - 1)  # floor: u >= 0

@@ -18,19 +18,20 @@ import torch
 from torch import Tensor
 
 from msda_theory.data.items import read_all
-from msda_theory.finite import check_finite, check_model_output
+from msda_theory.finite import check_finite
 from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers import plan
-from msda_theory.regularizers.derivatives import anchor_terms, as_rows, eval_mode
-from msda_theory.regularizers.direct import PARTNER_MODES, draw, unit_values
+from msda_theory.regularizers.derivatives import as_rows, eval_mode
+from msda_theory.regularizers.direct import PARTNER_MODES
 from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.regularizers.piecewise import piecewise_note
 from msda_theory.weights import METHODS as WEIGHT_METHODS
 from msda_theory.weights import MaskSet, strategy_weights
 from msda_theory.weights.strategy import FAST_EXACT
-from msda_theory.regularizers.stream import DEFAULT_BUDGET, AnchorStats, evaluations_per_call, streamed_terms
+from msda_theory.regularizers.stream import (DEFAULT_BUDGET, AnchorStats, chunk_values, evaluations_per_call,
+                                             evaluations_per_image, streamed_terms)
 
 ESTIMATORS = ("auto", "moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
@@ -142,20 +143,13 @@ def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor
                   sampler: MaskSampler, *, n_masks: int | str, partners: str, derivatives: bool,
                   scales: tuple[float, ...] = (1.0,), batch_size: int,
                   generator: torch.Generator | None) -> dict[str, Tensor]:
-    """Unit values over all anchors: 'loss' (T, U, n), 'first', 'second_gn', 'second_h' (U, n); 'z', 'e' (n, K); 'l_std' (n,)."""
-    n = x.shape[0]
-    units = sampler.masks.shape[0] if n_masks == "all" else n_masks
-    per_anchor = max(1, units * (2 if n_masks == "all" else 1) * (reference.shape[0] if partners == "all" else 1))
-    chunk = max(1, batch_size // per_anchor)
+    """Unit values over all anchors: 'loss' (T, U, n), 'first', 'second_gn', 'second_h' (U, n); 'z', 'e' (n, K); 'l_std' (n,).
+
+    The chunks are ``stream.chunk_values``'s (at most ``batch_size`` images per call), kept whole."""
     parts: dict[str, list[Tensor]] = {}
-    for start in range(0, n, chunk):
-        xs, ys = x[start:start + chunk], y[start:start + chunk]
-        z, e, _ = anchor_terms(f, loss, xs, ys)
-        check_model_output(z, start=None if chunk >= n else start)
-        draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
-                     partners=partners, generator=generator, dtype=x.dtype, device=x.device)
-        values = unit_values(f, loss, xs, ys, z, e, reference, draws, scales=scales, derivatives=derivatives,
-                             batch_size=batch_size)
+    for ys, z, e, values in chunk_values(f, loss, x, y, reference, sampler, n_masks=n_masks, partners=partners,
+                                         derivatives=derivatives, evaluations=batch_size, generator=generator,
+                                         scales=scales):
         values.update(z=z, e=e, l_std=loss.value(z, ys))
         for key, value in values.items():
             parts.setdefault(key, []).append(value)
@@ -273,12 +267,6 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
                          remainder_se=remainder_se, config=config, per_sample=per if per_sample else None,
                          se_covers=se_covers(chosen, weights, exact), notes=notes,
                          **{k: float(v) for k, v in terms.items()})
-
-
-def evaluations_per_image(sampler: Any, n_masks: int | str, partners: str, m: int) -> int:
-    """U: the images evaluated per anchor (draws, times 2 orientations when enumerated, times m partners for 'all')."""
-    units = sampler.masks.shape[0] * 2 if n_masks == "all" else int(n_masks)
-    return units * (m if partners == "all" else 1)
 
 
 def se_covers(estimator: str, weights: str, exact: bool) -> str:

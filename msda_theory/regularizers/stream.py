@@ -16,11 +16,15 @@ forward pass (measured once, as the difference between two and one image, so
 that shared weights do not count). The forward-over-forward derivative keeps a
 primal and three tangent streams per layer alive, plus temporaries;
 STREAMS = 12 covers that with margin (peak RSS measured in the benchmark).
+
+``chunk_values`` is the one anchor x draw chunk loop: ``streamed_terms`` reduces
+each chunk to per-anchor statistics, ``decompose.sampled_terms`` (for
+``taylor``) keeps the unit values whole.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor
@@ -76,20 +80,20 @@ class AnchorStats:
         return estimate, float(self.var.sum().div(self.units).sqrt() / n), self.mean
 
 
-def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, reference: Tensor,
-                   sampler: Any, *, n_masks: int | str, partners: str, derivatives: bool, evaluations: int,
-                   generator: torch.Generator | None,
-                   progress: bool | None = False) -> tuple[dict[str, AnchorStats], Tensor]:
-    """Per-anchor statistics of the unit values ('loss' and, with ``derivatives``, 'first', 'second_gn',
-    'second_h', 'remainder' = loss - l_std - first - second_gn - second_h), and l_std per anchor (n,).
-    ``progress``: a tqdm bar over the anchors, advanced chunk by chunk (None: only on a terminal)."""
-    units = sampler.masks.shape[0] if n_masks == "all" else n_masks
-    per_anchor = units * (2 if n_masks == "all" else 1) * (reference.shape[0] if partners == "all" else 1)
-    chunk = max(1, evaluations // per_anchor)
-    parts: dict[str, list[tuple[Tensor, Tensor]]] = {}
-    l_std = []
-    bar = tqdm(total=x.shape[0], unit="img", desc="decompose (draws)" if derivatives else "decompose (L_msda draws)",
-               leave=False, disable=None if progress is None else not progress)
+def evaluations_per_image(sampler: Any, n_masks: int | str, partners: str, m: int) -> int:
+    """U: the images evaluated per anchor (draws, times 2 orientations when enumerated, times m partners for 'all')."""
+    units = sampler.masks.shape[0] * 2 if n_masks == "all" else int(n_masks)
+    return units * (m if partners == "all" else 1)
+
+
+def chunk_values(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, reference: Tensor,
+                 sampler: Any, *, n_masks: int | str, partners: str, derivatives: bool, evaluations: int,
+                 generator: torch.Generator | None,
+                 scales: tuple[float, ...] = (1.0,)) -> Iterator[tuple[Tensor, Tensor, Tensor, dict[str, Tensor]]]:
+    """The anchor x draw chunk loop: per chunk of anchors x[a:b] (B of them), (y[a:b], z (B, K), e (B, K),
+    ``unit_values`` of its draws: 'loss' (T, U, B) and, with ``derivatives``, 'first', 'second_gn', 'second_h'
+    (U, B)). At most ``evaluations`` images per call; the draws come from ``generator`` chunk by chunk."""
+    chunk = max(1, evaluations // max(1, evaluations_per_image(sampler, n_masks, partners, reference.shape[0])))
     for start in range(0, x.shape[0], chunk):
         # A copy, not a view: forward-mode AD gives a tangent the primal's layout, and a view's
         # storage offset into a large data set made each tangent allocate up to that offset (7 GB seen).
@@ -98,15 +102,31 @@ def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: T
         check_model_output(z, start=None if chunk >= x.shape[0] else start)  # the clean pass: (B, K), cheap
         draws = draw(sampler, xs.shape[0], tuple(x.shape[-2:]), reference.shape[0], n_masks=n_masks,
                      partners=partners, generator=generator, dtype=x.dtype, device=x.device)
-        values = unit_values(f, loss, xs, ys, z, e, reference, draws, derivatives=derivatives,
-                             batch_size=evaluations)
+        yield ys, z, e, unit_values(f, loss, xs, ys, z, e, reference, draws, scales=scales,
+                                    derivatives=derivatives, batch_size=evaluations)
+
+
+def streamed_terms(f: Callable[[Tensor], Tensor], loss: GLMLoss, x: Tensor, y: Tensor, reference: Tensor,
+                   sampler: Any, *, n_masks: int | str, partners: str, derivatives: bool, evaluations: int,
+                   generator: torch.Generator | None,
+                   progress: bool | None = False) -> tuple[dict[str, AnchorStats], Tensor]:
+    """Per-anchor statistics of the unit values ('loss' and, with ``derivatives``, 'first', 'second_gn',
+    'second_h', 'remainder' = loss - l_std - first - second_gn - second_h), and l_std per anchor (n,).
+    ``progress``: a tqdm bar over the anchors, advanced chunk by chunk (None: only on a terminal)."""
+    units = sampler.masks.shape[0] if n_masks == "all" else n_masks
+    parts: dict[str, list[tuple[Tensor, Tensor]]] = {}
+    l_std = []
+    bar = tqdm(total=x.shape[0], unit="img", desc="decompose (draws)" if derivatives else "decompose (L_msda draws)",
+               leave=False, disable=None if progress is None else not progress)
+    for ys, z, _, values in chunk_values(f, loss, x, y, reference, sampler, n_masks=n_masks, partners=partners,
+                                         derivatives=derivatives, evaluations=evaluations, generator=generator):
         l_std.append(loss.value(z, ys))
         values["loss"] = values["loss"][0]
         if derivatives:
             values["remainder"] = values["loss"] - l_std[-1] - values["first"] - values["second_gn"] - values["second_h"]
         for key, v in values.items():  # (U, B) -> per-anchor mean and variance, then dropped
             parts.setdefault(key, []).append((v.mean(0), v.var(0) if v.shape[0] > 1 else torch.zeros_like(v[0])))
-        bar.update(xs.shape[0])
+        bar.update(ys.shape[0])
     bar.close()
     stats = {k: AnchorStats(torch.cat([m for m, _ in p]), torch.cat([s for _, s in p]), units) for k, p in parts.items()}
     return stats, torch.cat(l_std)

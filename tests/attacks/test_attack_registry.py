@@ -5,17 +5,27 @@ import pytest
 import torch
 
 from msda_theory.attacks import ATTACKS, Attack, AttackSettings, evaluate_robustness, fgsm, get_attack, pgd
-from msda_theory.attacks.fgsm import AttackRun
+from msda_theory.attacks.fgsm import fgsm_attack
+from msda_theory.attacks.pgd import pgd_attack
+from msda_theory.attacks.settings import AttackRun
 
 
-def test_registered_attacks_equal_the_functions(trained_mlp) -> None:
-    model, x, y = trained_mlp
-    settings = AttackSettings(norm="l2", steps=3, generator=torch.Generator().manual_seed(0))
+def test_the_registry_entry_is_the_attack() -> None:
     assert list(ATTACKS) == ["fgsm", "pgd"] and get_attack("pgd").iterative and not get_attack("fgsm").iterative
-    assert torch.equal(ATTACKS["fgsm"](model, x[:20], y[:20], 0.3, settings).x_adv,
-                       fgsm(model, x[:20], y[:20], 0.3, norm="l2"))
-    assert torch.equal(ATTACKS["pgd"](model, x[:20], y[:20], 0.3, settings).x_adv,
-                       pgd(model, x[:20], y[:20], 0.3, norm="l2", steps=3, generator=torch.Generator().manual_seed(0)))
+    assert get_attack("fgsm").run is fgsm_attack and get_attack("pgd").run is pgd_attack
+
+
+@pytest.mark.parametrize("norm", ["linf", "l2"])
+def test_registered_attacks_equal_the_convenience_functions(trained_mlp, norm) -> None:
+    model, x, y = trained_mlp
+    x, y = x[:20], y[:20]
+    settings = AttackSettings(norm=norm, steps=3, restarts=2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(ATTACKS["fgsm"](model, x, y, 0.3, settings).x_adv, fgsm(model, x, y, 0.3, norm=norm))
+    registered = ATTACKS["pgd"](model, x, y, 0.3, settings).x_adv
+    convenience = pgd(model, x, y, 0.3, norm=norm, steps=3, restarts=2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(registered, convenience)
+    other_seed = pgd(model, x, y, 0.3, norm=norm, steps=3, restarts=2, generator=torch.Generator().manual_seed(1))
+    assert not torch.equal(registered, other_seed)  # the generator is passed through, not ignored
 
 
 @pytest.fixture

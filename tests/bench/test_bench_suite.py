@@ -21,6 +21,12 @@ def test_weights_case_in_a_child_reports_time_and_its_own_peak_memory() -> None:
     assert 10 * 2**20 < r["peak_rss_bytes"] <= r["ru_maxrss_bytes"]
 
 
+def test_pgd_case_in_a_child_times_pgd_against_its_floor() -> None:
+    r = in_child("pgd", n=6, batch=4, min_run_time=0.05)
+    assert r["n"] == 6 and r["batch"] == 4 and r["seconds"] > 0 and r["floor_seconds"] > 0
+    assert r["ratio_to_floor"] == r["seconds"] / r["floor_seconds"] and r["peak_rss_bytes"] > 10 * 2**20
+
+
 def fake_result() -> dict:
     row = lambda fam, mode, s, **kw: {"shape": [2, 1, 4, 4], "family": fam, "mode": mode, "median_s": s,  # noqa: E731
                                       "best_s": s / 2, "ratio_to_lerp": s / 1e-6, **kw}

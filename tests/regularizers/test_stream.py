@@ -4,10 +4,13 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from msda_theory import masks
-from msda_theory.regularizers import MaskSet, decompose
-from msda_theory.regularizers.stream import STREAMS, evaluations_per_call, saved_bytes
+from msda_theory.regularizers import MaskSet, decompose, get_loss
+from msda_theory.regularizers.decompose import sampled_terms
+from msda_theory.regularizers.derivatives import as_rows
+from msda_theory.regularizers.stream import STREAMS, evaluations_per_call, saved_bytes, streamed_terms
 
 H = W = 4
 
@@ -66,3 +69,25 @@ def test_bad_memory_budget(budget: object) -> None:
     x, y, mask_set, model = setup()
     with pytest.raises(ValueError, match=r"memory_budget must be a positive number of bytes, got"):
         decompose(model, x, y, mask_set, memory_budget=budget)
+
+
+def test_sampled_terms_and_streamed_terms_share_one_chunk_loop() -> None:
+    # Same generator, same chunks (3 anchors x 4 draws at 12 evaluations per call): the same draws, so the
+    # kept unit values (sampled_terms) reduce to the streamed per-anchor statistics. The chunking does
+    # decide which draw goes to which anchor (last line), so the two agree only through one loop.
+    x, y, _, model = setup(2)
+    ce = get_loss("ce")
+    f, rows = as_rows(model, ce), F.one_hot(y, 3).double()
+    kw = dict(n_masks=4, partners="sample", derivatives=True)
+    kept = sampled_terms(f, ce, x, rows, x, masks.CutMix(), batch_size=12, generator=torch.Generator().manual_seed(4), **kw)
+    stats, l_std = streamed_terms(f, ce, x, rows, x, masks.CutMix(), evaluations=12,
+                                  generator=torch.Generator().manual_seed(4), **kw)
+    one_chunk = sampled_terms(f, ce, x, rows, x, masks.CutMix(), batch_size=1000,
+                              generator=torch.Generator().manual_seed(4), **kw)
+    assert kept["loss"].shape == (1, 4, 7) and kept["first"].shape == (4, 7)
+    torch.testing.assert_close(l_std, kept["l_std"], rtol=0, atol=0)
+    torch.testing.assert_close(stats["loss"].mean, kept["loss"][0].mean(0), rtol=1e-12, atol=1e-14)
+    for key in ("first", "second_gn", "second_h"):
+        torch.testing.assert_close(stats[key].mean, kept[key].mean(0), rtol=1e-12, atol=1e-14)
+        torch.testing.assert_close(stats[key].var, kept[key].var(0), rtol=1e-12, atol=1e-14)
+    assert not torch.allclose(one_chunk["first"], kept["first"])  # one chunk draws in another order
