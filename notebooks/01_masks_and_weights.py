@@ -84,7 +84,7 @@ worst = {}
 for name in ("mixup", "cutmix", "hmix", "gmix"):
     sampler = masks.get(name, alpha=alpha)
     exact = pair_weights(sampler, size, method="exact")
-    mc = pair_weights(sampler, size, method="mc", n_samples=mc_samples, generator=g)
+    mc = pair_weights(sampler, size, method="mc", n_masks=mc_samples, generator=g)
     z = (mc.a_pq - exact.a_pq).abs() / mc.a_pq_se.clamp_min(1e-12)
     worst[name] = z.max().item()
     print(f"{name:7s} max |MC − exact| / SE over {z.numel()} entries: {worst[name]:.2f}")

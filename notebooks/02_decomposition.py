@@ -37,7 +37,7 @@ from msda_theory import masks
 from msda_theory.data import load
 from msda_theory.experiments.decomposition import small_model
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2, loglog_slope, taylor_scan
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import pair_weights
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
 g = torch.Generator().manual_seed(0)
@@ -104,7 +104,7 @@ assert all(abs(s - 3) <= 0.2 for s in slopes.values()), slopes
 for arch in ("linear", "mlp", "cnn"):
     model = small_model(arch, (1, 8, 8), 10, seed=0)
     mask_set = MaskSet(masks.CutMix().sample(32, (8, 8), generator=g, dtype=torch.float64)[0])
-    through_w = first_layer_r2(model, xs, digits.y[:n_images], strategy_weights(mask_set, (8, 8)), loss="ce")
+    through_w = first_layer_r2(model, xs, digits.y[:n_images], pair_weights(mask_set, (8, 8)), loss="ce")
     through_grad = decompose(model, xs, digits.y[:n_images], mask_set, loss="ce", estimator="moment", n_masks=2).r2
     print(f"{arch:6s} first-layer form {through_w:.10f}   input-gradient form {through_grad:.10f}")
     assert abs(through_w - through_grad) <= 1e-8 * abs(through_grad)

@@ -32,8 +32,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from msda_theory.experiments.tasks import local_task, global_task
-from msda_theory.experiments.task_dependence import distance_profile
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import pair_weights
 from msda_theory.experiments import tasks
 
 torch.manual_seed(0)  # entry point: the notebook seeds; library code takes generators
@@ -68,7 +67,7 @@ assert counts.sum() == 6
 
 # %%
 for s in strategies:
-    profile = distance_profile(strategy_weights(s, (size, size), n_masks=4000, generator=g).a_pq, (size, size))
+    profile = pair_weights(s, (size, size), method="quick", n_masks=4000, generator=g).profile().mean.tolist()
     print(f"{s:7s} mean a_pq by Chebyshev distance:", [round(v, 3) for v in profile])
 
 # %% [markdown]

@@ -27,6 +27,7 @@ from msda_theory.experiments.decomposition import binary_labels
 from msda_theory.regularizers import decompose
 from msda_theory.train.checkpoint import read_checkpoint
 from msda_theory.train.origin import build_within_cap
+from msda_theory.weights import METHODS as WEIGHT_METHODS
 
 NAME = "decompose"
 HELP = "decompose the MSDA loss into L_std + R1 + R2 + R3 + remainder (JSON)"
@@ -48,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--activation; a run on a user's model needs its --model package.module:function)")
     parser.add_argument("--loss", default="ce", choices=("ce", "bce", "mse"), help="loss family (default ce)")
     add_strategy_arguments(parser, default="mixup")
-    parser.add_argument("--weights", default="mc", choices=("exact", "mc"), help="pixel weights (default mc)")
+    parser.add_argument("--weights", default="mc", choices=WEIGHT_METHODS,
+                        help="pixel weights of the moment form, a pair_weights method (default mc)")
     parser.add_argument("--estimator", default="auto", choices=("auto", "moment", "direct"),
                         help="auto (default): the cheaper for this input, direct unless the images are tiny; "
                              "moment: one HVP per pixel per image, its R SEs cover the weights only")

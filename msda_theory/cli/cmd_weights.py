@@ -8,22 +8,25 @@ from msda_theory import masks
 from msda_theory.cli._common import (
     add_strategy_arguments, generator_from_seed, output_file, parse_size, sampler_from_args, write_json,
 )
-from msda_theory.weights import DEFAULT_SAMPLES, METHODS, METRICS, pair_weights
+from msda_theory.weights import DEFAULT_SAMPLES, METRICS, pair_weights, resolve_method
 from msda_theory.io import check_allocation
 from msda_theory.weights.exact import EXACT_FAMILIES
 from msda_theory.weights.result import MAX_MATRIX_PIXELS
 
 NAME = "weights"
+CLI_METHODS = ("auto", "exact", "mc")  # the methods whose JSON this command writes (a_p_se with mc)
 HELP = "pixel weights a_p and pair weights a_pq of a mask law under D~ (exact or Monte Carlo)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--strategy SPEC [--alpha A] [--r R] [...] --size HxW --method exact|mc [--samples N] [--seed S] --json OUT."""
+    """--strategy SPEC [...] --size HxW [--method auto|exact|mc] [--n-masks N] [--seed S] --json OUT."""
     add_strategy_arguments(parser)
     parser.add_argument("--size", required=True, help="image size HxW, e.g. 32x32")
     exact = ", ".join(name for name, cls in masks.FAMILIES.items() if cls in EXACT_FAMILIES)
-    parser.add_argument("--method", choices=METHODS, default="exact", help=f"exact ({exact}) or mc")
-    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help=f"masks for mc (default {DEFAULT_SAMPLES})")
+    parser.add_argument("--method", choices=CLI_METHODS, default="auto",
+                        help=f"auto (default: exact where there is a closed form, else mc), exact ({exact}) or mc")
+    parser.add_argument("--n-masks", "--samples", dest="samples", type=int, default=DEFAULT_SAMPLES,
+                        help=f"masks for mc (default {DEFAULT_SAMPLES}; --samples is its former name)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the mc generator (default 0)")
     parser.add_argument("--metric", choices=METRICS, default="chebyshev", help="distance of the profile")
     parser.add_argument("--json", required=True, help="output JSON path")
@@ -47,18 +50,19 @@ def run(args: argparse.Namespace) -> int:
     sampler = sampler_from_args(args)
     check_allocation(estimated_bytes(size), f"--size {size[0]}x{size[1]}")
     output_file(args.json)
-    result = pair_weights(sampler, size, method=args.method, n_samples=args.samples,
+    method = resolve_method(args.method, sampler)
+    result = pair_weights(sampler, size, method=method, n_masks=args.samples,
                           generator=generator_from_seed(args.seed),
                           progress=sys.stderr.isatty() and not args.quiet)
     spec = masks.spec_of(sampler)
     payload = {"strategy": masks.parse_spec(spec)[0], "spec": spec, "params": masks.sampler_params(sampler),
-               "size": list(size), "method": args.method, "a_p": result.a_p.tolist()}
-    if args.method == "mc":
+               "size": list(size), "method": method, "a_p": result.a_p.tolist()}
+    if method == "mc":
         payload["samples"], payload["seed"] = args.samples, args.seed
         payload["a_p_se"] = result.a_p_se.tolist()
     if size[0] * size[1] <= MAX_MATRIX_PIXELS:
         payload["a_pq"] = result.a_pq.tolist()
-        if args.method == "mc":
+        if method == "mc":
             payload["a_pq_se"] = result.a_pq_se.tolist()
     payload["profile"] = result.profile(args.metric).as_dict()
     write_json(args.json, payload)

@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from msda_theory.experiments.first_layer import channel_broadcast
+from msda_theory.weights.result import broadcast_a_p, broadcast_a_pq
 
 
 def _check(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -66,8 +66,8 @@ def msda_regularizers(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, a_p
     flat = _check(theta, x, y)
     channels = x.shape[1]
     theta = theta.to(torch.float64)
-    a = a_p.to(torch.float64).reshape(-1).repeat(channels)  # (d,), shared by channels
-    big_a = channel_broadcast(a_pq.to(torch.float64), channels)  # (d, d)
+    a = broadcast_a_p(a_p.to(torch.float64), channels)  # (d,), shared by channels
+    big_a = broadcast_a_pq(a_pq.to(torch.float64), channels)  # (d, d)
     s = torch.sigmoid(flat @ theta)
     v = flat.mean(0) - flat  # (n, d): μ − x_i
     sigma = v.T @ v / len(y)  # Σ = (1/n) Σ_i v_i v_iᵀ (d, d); mean_i v_i = 0
@@ -193,12 +193,12 @@ def bound_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (2, 4
     """
     from msda_theory.experiments.generalization import linear_generalization
     from msda_theory.experiments.logistic import accuracy, binary_task, train_logistic
-    from msda_theory.weights import strategy_weights
+    from msda_theory.weights import pair_weights
 
     task = binary_task(data, classes, n_train=n_train, n_test=n_test, root=root)
     size = tuple(task.x.shape[-2:])
-    weights = {s: strategy_weights(s, size, n_masks=gmix_samples, generator=torch.Generator().manual_seed(1))
-               for s in strategies if s != "none"}
+    weights = {s: pair_weights(s, size, method="quick", n_masks=gmix_samples,
+                               generator=torch.Generator().manual_seed(1)) for s in strategies if s != "none"}
     out: dict[str, Any] = {"terms": {}, "classes": list(classes), "n_train": len(task.y), "n_test": len(task.y_test),
                            "epochs": epochs, "seeds": list(seeds)}
     thetas, train_acc, test_acc = {}, {}, {}
@@ -239,13 +239,13 @@ def subset_probe(*, data: str = "fashion-mnist", classes: tuple[int, int] = (1, 
     Returns {"sizes", "draws", "epochs", "models": [{"n", "draw", "strategy", **BoundTerms}]}.
     """
     from msda_theory.experiments.logistic import binary_task, train_logistic
-    from msda_theory.weights import strategy_weights
+    from msda_theory.weights import pair_weights
 
     if not 1 <= draws <= 10:
         raise ValueError(f"draws must be in [1, 10], got {draws}")
     task = binary_task(data, classes, n_train=None, n_test=1, root=root)
     size = tuple(task.x.shape[-2:])
-    weights = {s: strategy_weights(s if s != "none" else "mixup", size, n_masks=gmix_samples,
+    weights = {s: pair_weights(s if s != "none" else "mixup", size, method="quick", n_masks=gmix_samples,
                                    generator=torch.Generator().manual_seed(1)) for s in strategies}
     models = []
     for n in sizes:

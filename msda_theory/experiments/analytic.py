@@ -26,7 +26,7 @@ from msda_theory.data import load
 from msda_theory.experiments.decomposition import binary_labels, small_model
 from msda_theory.mix import mix
 from msda_theory.regularizers import MaskSet, decompose, first_layer_r2
-from msda_theory.weights import pair_weights, strategy_weights
+from msda_theory.weights import pair_weights
 from msda_theory.weights.gaussian import gmix_continuum_profile, gmix_gaussian_term
 
 
@@ -81,7 +81,7 @@ def _z(exact: torch.Tensor, mc: torch.Tensor, se: torch.Tensor) -> torch.Tensor:
 def agreement_z(sampler: object, size: tuple[int, int], n: int, generator: torch.Generator) -> dict[str, Any]:
     """z-scores of a_p, the upper triangle of a_pq and the Euclidean profile: exact against n Monte Carlo masks."""
     exact = pair_weights(sampler, size)
-    mc = pair_weights(sampler, size, method="mc", n_samples=n, generator=generator)
+    mc = pair_weights(sampler, size, method="mc", n_masks=n, generator=generator)
     d = size[0] * size[1]
     upper = torch.triu_indices(d, d)
     prof_e, prof_m = exact.profile("euclidean"), mc.profile("euclidean")
@@ -152,7 +152,7 @@ def figure_profiles(size: tuple[int, int], alpha: float, n_mc: int, seed: int) -
     h, w = size
     out = {}
     for i, (label, sampler, method) in enumerate(_profile_samplers(alpha)):
-        got = pair_weights(sampler, size, method=method, n_samples=n_mc, generator=_generator(seed + i))
+        got = pair_weights(sampler, size, method=method, n_masks=n_mc, generator=_generator(seed + i))
         out[label] = {"profile": got.profile("chebyshev").as_dict(),
                       "rows": {"centre": got.row((h // 2, w // 2)).tolist(), "corner": got.row((0, 0)).tolist()}}
     return out
@@ -241,7 +241,7 @@ def run_first_layer_identity(config: dict[str, Any], seed: int) -> dict[str, Any
             sample = masks.get(family).sample(config["masks"], (8, 8), generator=_generator(seed + offset),
                                               dtype=torch.float64)[0]
             mask_set = MaskSet(sample)
-            layer_form = first_layer_r2(model, x, y, strategy_weights(mask_set, (8, 8)), loss="ce")
+            layer_form = first_layer_r2(model, x, y, pair_weights(mask_set, (8, 8)), loss="ce")
             gradient_form = decompose(model, x, y, mask_set, loss="ce", estimator="moment", n_masks=2,
                                       generator=_generator(seed + offset)).r2
             gaps[f"{arch}/{family}"] = abs(layer_form - gradient_form) / abs(gradient_form)

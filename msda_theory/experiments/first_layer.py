@@ -20,6 +20,7 @@ from torch import nn
 
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers.first_layer_form import first_layer_matrix  # noqa: F401  (re-exported)
+from msda_theory.weights.result import broadcast_a_pq
 
 Shape = tuple[int, int, int]
 
@@ -53,14 +54,9 @@ def first_layer_gram(layer: nn.Module, in_shape: Shape, dtype: torch.dtype = tor
     return torch.cat(cols).T.contiguous()  # symmetric; transpose for clarity
 
 
-def channel_broadcast(a_pq: torch.Tensor, channels: int) -> torch.Tensor:
-    """A over (C·H·W)²: A_full[(c, p), (c', q)] = A[p, q] (the mask is shared by channels)."""
-    return a_pq.repeat(channels, channels)
-
-
 def masked_covariance(a_pq: torch.Tensor, sigma: torch.Tensor, channels: int) -> torch.Tensor:
     """A ⊙ Σ with A (HW, HW) broadcast over channels and Σ (d, d), d = C·H·W."""
-    full = channel_broadcast(a_pq.to(sigma.dtype), channels)
+    full = broadcast_a_pq(a_pq.to(sigma.dtype), channels)
     if full.shape != sigma.shape:
         raise ValueError(f"A broadcast to {tuple(full.shape)} does not match Σ {tuple(sigma.shape)}")
     return full * sigma

@@ -26,6 +26,7 @@ from msda_theory.regularizers.losses import GLMLoss, get_loss, label_rows, outpu
 from msda_theory.train import TrainConfig, prepare_task
 from msda_theory.train.fit import init_model, stream_seeds
 from msda_theory.train.loop import evaluate, make_optimizer, train_epoch
+from msda_theory.weights.result import broadcast_a_p, broadcast_a_pq
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ExplicitWeights:
         hw = a_p.numel()
         if a_pq.shape != (hw, hw):
             raise ValueError(f"a_pq must be ({hw}, {hw}) for a_p of {hw} pixels, got {tuple(a_pq.shape)}")
-        return ExplicitWeights(a_p.reshape(-1).repeat(channels).to(dtype), a_pq.repeat(channels, channels).to(dtype))
+        return ExplicitWeights(broadcast_a_p(a_p, channels).to(dtype), broadcast_a_pq(a_pq, channels).to(dtype))
 
 
 def explicit_terms(model: nn.Module, x: Tensor, y: Tensor, loss: GLMLoss, moments: DataMoments,

@@ -34,16 +34,8 @@ from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.experiments import tasks
 from msda_theory.stats import paired_difference, t_interval
 from msda_theory.train import TrainConfig, fit
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import pair_weights
 
-
-
-def distance_profile(a_pq: torch.Tensor, size: tuple[int, int]) -> list[float]:
-    """Mean a_pq over pixel pairs at each Chebyshev distance 0 .. max(H, W) − 1."""
-    h, w = size
-    rows, cols = torch.arange(h).repeat_interleave(w), torch.arange(w).repeat(h)
-    dist = torch.maximum((rows[:, None] - rows[None]).abs(), (cols[:, None] - cols[None]).abs())
-    return [float(a_pq[dist == k].mean()) for k in range(int(dist.max()) + 1)]
 
 
 def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = PAPER_FAMILIES,
@@ -63,9 +55,10 @@ def task_dependence_probe(base: TrainConfig, seeds: Sequence[int], *, strategies
                   for s in strategies}
         out["tasks"][name] = summarize(finals)
     grid = (size, size)
-    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
-               for s in strategies}
-    out["profiles"] = {s: distance_profile(w.a_pq, grid) for s, w in weights.items()}
+    weights = {s: pair_weights(s, grid, method="quick", n_masks=20000,
+                               generator=torch.Generator().manual_seed(task_seed)) for s in strategies}
+    # mean a_pq over ordered pixel pairs at each Chebyshev distance 0 .. size - 1
+    out["profiles"] = {s: w.profile("chebyshev").mean.tolist() for s, w in weights.items()}
     return out
 
 
@@ -106,13 +99,14 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
                     task_seed: int = 0) -> dict[str, Any]:
     """The mechanism version: the same tasks and seeds, trained on L_std + R1 + R2 with each strategy's a, A.
 
-    ``experiments.mechanism.train_explicit`` replaces mixing; a, A are ``strategy_weights`` (exact where known)."""
+    ``experiments.mechanism.train_explicit`` replaces mixing; a, A are
+    ``pair_weights(method="quick")`` (exact where quick)."""
     from msda_theory.experiments.mechanism import train_explicit
 
     params = task_params or {"local": {}, "global": {}}
     grid = (size, size)
-    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(task_seed))
-               for s in strategies}
+    weights = {s: pair_weights(s, grid, method="quick", n_masks=20000,
+                               generator=torch.Generator().manual_seed(task_seed)) for s in strategies}
     out: dict[str, Any] = {"tasks": {}, "size": size, "n_train": n_train,
                            "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params,
                            "objective": "L_std + R1 + R2 (moment form, data moments of the training set)"}

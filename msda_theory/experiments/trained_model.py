@@ -29,14 +29,14 @@ from msda_theory.experiments.first_layer import (data_covariance, filters_of, fi
 from msda_theory.experiments.stored import encode
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig, fit, prepare_task
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import pair_weights
 
 
 def first_layer_summary(model: nn.Module, x_train: torch.Tensor) -> dict[str, Any]:
     """{"penalty": {s: tr(W (A_s ⊙ Σ) Wᵀ)} for the paper families, "spectrum": normalized radial energy}."""
     layer, in_shape = model.first_layer, tuple(int(v) for v in x_train.shape[1:])
     sigma, gram = data_covariance(x_train), first_layer_gram(layer, in_shape)
-    penalty = {s: first_layer_penalty(gram, strategy_weights(s, in_shape[1:], method="mc", n_masks=10_000,
+    penalty = {s: first_layer_penalty(gram, pair_weights(s, in_shape[1:], method="mask-set", n_masks=10_000,
                                                              generator=torch.Generator().manual_seed(0)).a_pq,
                                       sigma, in_shape[0]) for s in PAPER_FAMILIES}
     filters = filters_of(layer, in_shape)

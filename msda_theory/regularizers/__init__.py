@@ -6,7 +6,7 @@
 - ``first_layer_r2``: R2 through the first layer's weights (section 7);
 - ``DataMoments``, ``data_moments``: mu, Sigma, C_i of the partner images.
 
-The pixel weights a, A come from ``msda_theory.weights`` (``strategy_weights``,
+The pixel weights a, A come from ``msda_theory.weights`` (``pair_weights``,
 ``MaskSet``); ``MaskSet`` is re-exported here for the finite laws of ``decompose``.
 """
 from msda_theory.regularizers.data_moments import DataMoments, data_moments

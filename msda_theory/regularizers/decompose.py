@@ -28,8 +28,7 @@ from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.regularizers.piecewise import piecewise_note
 from msda_theory.weights import METHODS as WEIGHT_METHODS
-from msda_theory.weights import MaskSet, strategy_weights
-from msda_theory.weights.strategy import FAST_EXACT
+from msda_theory.weights import QUICK_EXACT, MaskSet, pair_weights, resolve_method
 from msda_theory.regularizers.stream import (DEFAULT_BUDGET, AnchorStats, chunk_values, evaluations_per_call,
                                              evaluations_per_image, streamed_terms)
 
@@ -186,12 +185,16 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
             sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
         loss: 'ce', 'bce' or 'mse' (section 1).
-        weights: 'exact' or 'mc' ('mc': ``weight_samples`` masks; moment estimator only).
+        weights: the moment form's a, A by a ``pair_weights`` method: 'exact' (default), 'auto' (exact where
+            there is a closed form), 'quick' (exact for Mixup, CutMix, HMix, a MaskSet), 'mc' or 'mask-set'.
+            Every Monte Carlo choice draws ``weight_samples`` masks and keeps them (method 'mask-set'), so
+            that the R SEs cover the weights' error; moment estimator only.
         estimator: 'auto' (default: the cheaper of the two for this input, see ``plan.py``; direct
             unless the images are small and the draws many), 'moment' (weights times moments: one
             HVP per input coordinate per image; its R SEs cover the weights only) or 'direct'
             (averages over draws: SEs over the draws).
-        n_masks: draws per image for the direct terms and L_msda, or 'all' for a ``MaskSet``.
+        n_masks: draws (mask, partner) per image for the direct terms and L_msda, or 'all' for a ``MaskSet``
+            (not the weights' masks: those are ``weight_samples``, ``pair_weights``'s ``n_masks``).
         partners: 'sample' (one partner per draw) or 'all' (every reference image per draw).
         reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
         batch_size: the most images evaluated in one call.
@@ -237,7 +240,9 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
     k = check_input_gradient(f, x)
     evaluations = evaluations_per_call(f, x, memory_budget, batch_size)
     work = plan.estimate(f, x, evaluations_per_image(sampler, n_masks, partners, reference.shape[0]), k)
-    chosen = plan.choose(estimator, work, moment_ready=weights == "mc" or isinstance(sampler, (MaskSet, *FAST_EXACT)))
+    method = weight_method(weights, sampler)
+    ready = method == "mask-set" or isinstance(sampler, (MaskSet, *QUICK_EXACT))  # no slow exact sum first
+    chosen = plan.choose(estimator, work, moment_ready=ready)
     plan.log_plan(estimator, chosen, work, int(x.shape[0]))
     with torch.no_grad():
         rows = label_rows(y, k, glm, x.dtype).to(x.device)
@@ -250,7 +255,7 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
             terms, per = _direct_terms(stats, exact)
             remainder, remainder_se, per["remainder"] = stats["remainder"].summary(exact=exact)
         else:
-            w = strategy_weights(sampler, tuple(x.shape[-2:]), method=weights, n_masks=weight_samples, generator=generator)
+            w = pair_weights(sampler, tuple(x.shape[-2:]), method=method, n_masks=weight_samples, generator=generator)
             terms = moment_terms(f, glm, x, rows, data_moments(reference), w, batch_size=min(batch_size, evaluations),
                                  progress=progress)
             per = {"r1": terms.pop("r1_i")}
@@ -258,19 +263,28 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
             remainder = l_msda - float(l_std_i.mean()) - terms["r1"] - terms["r2"] - terms["r3"]
             remainder_se = math.sqrt(l_msda_se**2 + terms["r1_se"] ** 2 + terms["r2_se"] ** 2 + terms["r3_se"] ** 2)
     per.update(l_std=l_std_i, l_msda=l_msda_i)
-    config = {"loss": loss, "weights": weights if chosen == "moment" else None, "estimator": chosen,
+    config = {"loss": loss, "weights": weights if chosen == "moment" else None,
+              "weights_method": method if chosen == "moment" else None, "estimator": chosen,
               "estimator_requested": estimator, "evaluations_per_call": evaluations,
               "n_masks": n_masks, "partners": partners, "n": int(x.shape[0]), "m": int(reference.shape[0]),
               "sampler": str(sampler) if n_masks != "all" else f"MaskSet({sampler.masks.shape[0]} masks)"}
     notes = tuple(note for note in (piecewise_note(model),) if note)
     return Decomposition(l_std=float(l_std_i.mean()), l_msda=l_msda, l_msda_se=l_msda_se, remainder=remainder,
                          remainder_se=remainder_se, config=config, per_sample=per if per_sample else None,
-                         se_covers=se_covers(chosen, weights, exact), notes=notes,
+                         se_covers=se_covers(chosen, method, exact), notes=notes,
                          **{k: float(v) for k, v in terms.items()})
 
 
+def weight_method(weights: str, sampler: Any) -> str:
+    """The ``pair_weights`` method of the moment form's a, A: ``weights`` resolved for ``sampler``, with the
+    streamed "mc" replaced by "mask-set" (the same masks, kept: the R SEs need per-mask terms)."""
+    method = resolve_method(weights, sampler)
+    return "mask-set" if method == "mc" else method
+
+
 def se_covers(estimator: str, weights: str, exact: bool) -> str:
-    """What the standard errors of a decomposition by ``estimator`` cover, in words."""
+    """What the standard errors of a decomposition by ``estimator`` cover, in words (``weights``: the resolved
+    method of ``weight_method``)."""
     if estimator == "direct":
         return "none: every expectation is an exact sum" if exact else \
             "the draws of mask and partner (the anchors are fixed)"

@@ -63,7 +63,7 @@ def upper_network(model: Callable[[Tensor], Tensor], layer: nn.Module, x: Tensor
 def first_layer_r2(model: nn.Module, x: Tensor, y: Tensor, weights: PairWeights, *, loss: str = "ce",
                    reference: Tensor | None = None, batch_size: int = 256) -> float:
     """R2 = (1/2n) sum_i tr(W (A * C_i) W^T K_i) for images x (n, C, H, W) and pixel weights
-    ``weights`` (a ``PairWeights``, e.g. ``strategy_weights(...)``; only ``a_pq`` (HW, HW) is used)."""
+    ``weights`` (a ``PairWeights``, e.g. ``pair_weights(...)``; only ``a_pq`` (HW, HW) is used)."""
     layer = find_first_layer(model)
     glm = get_loss(loss)
     n, c, h, w = x.shape

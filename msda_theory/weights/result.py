@@ -113,6 +113,28 @@ def autocorrelation(x: torch.Tensor, dims: int) -> torch.Tensor:
     return torch.roll(c, [n - 1 for n in shape], dims=axes)  # D = -(L-1)..L-1 in order
 
 
+def check_channels(channels: int) -> int:
+    """Validate a channel count C >= 1."""
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"channels must be a positive integer, got {channels!r}")
+    return channels
+
+
+def broadcast_a_p(a_p: torch.Tensor, channels: int) -> torch.Tensor:
+    """a[(c, p)] = a_p[p]: a_p (H, W) or (HW,) over the flattened (C, H, W) input, (C·HW,), a_p's dtype.
+
+    One mask is shared by every channel (docs/theory.md section 1), so the weights repeat over channels.
+    """
+    return a_p.reshape(-1).repeat(check_channels(channels))
+
+
+def broadcast_a_pq(a_pq: torch.Tensor, channels: int) -> torch.Tensor:
+    """A[(c, p), (c', q)] = a_pq[p, q]: a_pq (HW, HW) over the flattened (C, H, W) input, (C·HW, C·HW)."""
+    if a_pq.ndim != 2 or a_pq.shape[0] != a_pq.shape[1]:
+        raise ValueError(f"a_pq must be a square matrix (HW, HW), got {tuple(a_pq.shape)}")
+    return a_pq.repeat(check_channels(channels), channels)
+
+
 class PairWeights:
     """The one result type of every a_p / a_pq estimator (exact, Monte Carlo, mask set, zeros).
 
@@ -123,6 +145,7 @@ class PairWeights:
     - ``row(p)``: (H, W), the row of a_pq at pixel p (flat index or (py, px));
     - ``profile(metric)``: mean a_pq per pixel distance (``Profile``);
     - ``contract(v, G)``: a . v + <A, G> with its standard error (0 when exact);
+    - ``broadcast(C)``: (a, A) over a C×H×W input, shared by channels;
     - ``mean_shift``: mean_p a_p = E_{D~}[1 - lam].
     """
 
@@ -139,6 +162,11 @@ class PairWeights:
 
     def profile(self, metric: str = "chebyshev") -> Profile:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def broadcast(self, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(a (C·HW,), A (C·HW, C·HW)) for a C×H×W input: the weights repeated over channels (``broadcast_a_p``,
+        ``broadcast_a_pq``; A needs H*W <= 4096)."""
+        return broadcast_a_p(self.a_p, channels), broadcast_a_pq(self.a_pq, channels)
 
     @property
     def mean_shift(self) -> float:

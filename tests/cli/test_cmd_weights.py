@@ -37,7 +37,7 @@ def test_large_size_omits_a_pq(tmp_path: Path) -> None:
     (["--strategy", "fmix", "--size", "4x4", "--method", "exact"], "no exact form"),
     (["--strategy", "cutmix", "--size", "4by4"], "size must look like HxW"),
     (["--strategy", "hmix", "--r", "2", "--size", "4x4"], "r must be a number in"),
-    (["--strategy", "mixup", "--size", "4x4", "--method", "mc", "--samples", "1"], "n_samples must be"),
+    (["--strategy", "mixup", "--size", "4x4", "--method", "mc", "--samples", "1"], "n_masks must be"),
 ])
 def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, argv: list[str], message: str) -> None:
     assert main(["weights", *argv, "--json", str(tmp_path / "w.json")]) == 2
@@ -51,3 +51,13 @@ def test_a_248_character_json_name_is_written(tmp_path) -> None:
     assert len(out.name) == 248
     assert main(["weights", "--strategy", "mixup", "--size", "4x4", "--method", "exact", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["a_p"] and [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_auto_method_writes_the_method_it_ran(tmp_path: Path) -> None:
+    """--method auto (the default) runs exact for HMix and the streamed mc for FMix (with SEs); --n-masks counts masks."""
+    exact, mc = tmp_path / "e.json", tmp_path / "m.json"
+    assert main(["weights", "--strategy", "hmix", "--size", "4x4", "--json", str(exact)]) == 0
+    assert main(["weights", "--strategy", "fmix", "--size", "4x4", "--n-masks", "32", "--json", str(mc)]) == 0
+    exact_data, mc_data = json.loads(exact.read_text()), json.loads(mc.read_text())
+    assert exact_data["method"] == "exact" and "a_p_se" not in exact_data
+    assert mc_data["method"] == "mc" and mc_data["samples"] == 32 and "a_pq_se" in mc_data

@@ -54,7 +54,7 @@ def test_penalty_equals_r2_of_linear_model_with_identity_curvature(conv_case):
     # f(x) = W x (vector output), h'' = I:  R2 = (1/2n) Σ_i tr(W (A ⊙ C_i) Wᵀ) and mean_i C_i = 2Σ,
     # so R2 = tr(W (A ⊙ Σ) Wᵀ); R2 is computed here from per-sample input Jacobians via autograd.
     layer, x, a = conv_case
-    a_full = fl.channel_broadcast(a, 2)
+    a_full = a.repeat(2, 2)  # A[(c, p), (c', q)] = a[p, q]
     mu = x.flatten(1).mean(0)
     sigma = fl.data_covariance(x)
     r2 = 0.0

@@ -166,3 +166,15 @@ def test_a_long_run_is_announced_at_info(caplog: pytest.LogCaptureFixture, monke
         decompose(net, x, y, masks.get("mixup"), n_masks=2)
     record = next(r for r in caplog.records if "decompose: estimator" in r.getMessage())
     assert record.levelno == logging.INFO and "forward passes (~" in record.getMessage()
+
+
+def test_weights_auto_is_accepted_and_gives_the_numbers_of_its_resolved_method() -> None:
+    """weights='auto': the exact weights for HMix, the kept-mask Monte Carlo ('mc') for FMix, same generator."""
+    tiny = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 3)).double()
+    x, y = images(2, 2)
+    for spec, same in (("hmix", "exact"), ("fmix", "mc")):
+        runs = [decompose(tiny, x, y, masks.from_spec(spec), weights=w, estimator="moment", n_masks=8,
+                          weight_samples=64, generator=torch.Generator().manual_seed(1)) for w in ("auto", same)]
+        assert [runs[0].r1, runs[0].r2, runs[0].r3, runs[0].r2_se] == [runs[1].r1, runs[1].r2, runs[1].r3, runs[1].r2_se]
+        assert runs[0].config["weights"] == "auto" and runs[0].config["weights_method"] == runs[1].config["weights_method"]
+    assert runs[0].config["weights_method"] == "mask-set" and runs[0].r2_se > 0

@@ -70,7 +70,7 @@ def test_matrix_too_large_raises() -> None:
 
 def test_bad_inputs_raise() -> None:
     with pytest.raises(ValueError, match="no exact form of a_pq for fmix.*use method=\"mc\""):
-        pair_weights(masks.FMix(), (8, 8))
+        pair_weights(masks.FMix(), (8, 8), method="exact")
     with pytest.raises(ValueError, match="method must be one of"):
         pair_weights(masks.Mixup(), (8, 8), method="quad")
     with pytest.raises(ValueError, match="n_samples must be an integer >= 2"):
