@@ -93,6 +93,8 @@ def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
                            for s, fs in finals.items()},
         "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
+        **({"clean_train_loss_curves": {s: [f["clean_train_loss_curve"] for f in fs] for s, fs in finals.items()}}
+           if all("clean_train_loss_curve" in f for fs in finals.values() for f in fs) else {}),
         "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
     }
     if "mixup" in acc and "cutmix" in acc:
@@ -124,7 +126,10 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
 
 
 def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
-    """Train once with ``fit``; the last epoch's clean train / test accuracy and the training-loss curve."""
+    """Train once with ``fit``; the last epoch's clean train / test accuracy, the training-loss curve (the mixed
+    loss, averaged over each epoch's draws) and the clean training-loss curve (the unmixed training set, after
+    each epoch)."""
     epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
-    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs]}
+    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs],
+            "clean_train_loss_curve": [e["clean_train_loss"] for e in epochs]}
 
