@@ -85,7 +85,8 @@ def build_tasks(data: str, size: int, n_train: int, n_test: int, params: dict[st
 
 
 def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Accuracies with t-intervals, per-seed values, train accuracy and loss curves, ranking and Δ(Mixup − CutMix)."""
+    """Accuracies with t-intervals, per-seed values, train accuracy and loss curves (and the clean training-loss
+    curves where the runs recorded them), ranking and Δ(Mixup − CutMix)."""
     acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
     result: dict[str, Any] = {
         "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
@@ -93,10 +94,10 @@ def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "train_accuracy": {s: t_interval([f["clean_train_accuracy"] for f in fs]).as_dict()
                            for s, fs in finals.items()},
         "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
-        **({"clean_train_loss_curves": {s: [f["clean_train_loss_curve"] for f in fs] for s, fs in finals.items()}}
-           if all("clean_train_loss_curve" in f for fs in finals.values() for f in fs) else {}),
         "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
     }
+    if all("clean_train_loss_curve" in f for fs in finals.values() for f in fs):  # mixing runs (``fit``) only
+        result["clean_train_loss_curves"] = {s: [f["clean_train_loss_curve"] for f in fs] for s, fs in finals.items()}
     if "mixup" in acc and "cutmix" in acc:
         result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
     return result

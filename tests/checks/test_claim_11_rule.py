@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from msda_theory.checks.claim_11_task_dependence import (LEARNED_MIN, combined_verdict, converged, mde,
-                                                         min_accuracy, version_interaction)
+from msda_theory.checks.claim_11_task_dependence import (LEARNED_MIN, combined_verdict, converged, max_fall,
+                                                         mde, min_accuracy, version_interaction)
 from msda_theory.checks.registry import NOT_CONVERGED
 from msda_theory.stats import paired_difference
 
@@ -61,7 +61,8 @@ def test_learned_gate_reads_the_lowest_accuracy_of_any_task_strategy_and_seed() 
     assert not converged(res)
 
 
-@pytest.mark.parametrize("base, passes", [(LEARNED_MIN + 0.07 + 1e-9, True), (LEARNED_MIN + 0.069, False), (0.5, False)])
+@pytest.mark.parametrize("base, passes",
+                         [(LEARNED_MIN + 0.07 + 1e-9, True), (LEARNED_MIN + 0.069, False), (0.5, False)])
 def test_a_seed_below_the_learned_floor_makes_the_row_not_converged(base, passes) -> None:
     # the lowest accuracy is base - 0.07 (Mixup, global task, third seed); plateaued curves throughout
     low = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065], base=base)
@@ -69,3 +70,15 @@ def test_a_seed_below_the_learned_floor_makes_the_row_not_converged(base, passes
     expected = "holds" if passes else NOT_CONVERGED
     assert combined_verdict({"mixing": AS_PREDICTED, "mechanism": low}) == expected
     assert combined_verdict({"mixing": low, "mechanism": AS_PREDICTED}) == expected
+
+
+def test_the_plateau_gate_reads_the_clean_training_loss_where_it_is_stored() -> None:
+    # a mixed-label loss curve that is still falling, while the clean training loss has plateaued
+    noisy = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065], FALLING)
+    assert max_fall(noisy) > 0.05
+    for task in noisy["tasks"].values():
+        task["clean_train_loss_curves"] = {"mixup": [FLAT], "cutmix": [FLAT]}
+    assert max_fall(noisy) == 0.0
+    assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == "holds"
+    noisy["tasks"]["local"]["clean_train_loss_curves"]["cutmix"] = [FALLING]
+    assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == NOT_CONVERGED
