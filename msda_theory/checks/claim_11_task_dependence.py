@@ -78,6 +78,12 @@ def gated_curves(task: dict[str, Any]) -> dict[str, list[list[float]]]:
     return task.get("clean_train_loss_curves", task["train_loss_curves"])
 
 
+def gated_name(res: dict[str, Any]) -> str:
+    """What the plateau gate of one version reads, in words."""
+    clean = all("clean_train_loss_curves" in task for task in res["tasks"].values())
+    return "clean training loss" if clean else "training loss"
+
+
 def max_fall(res: dict[str, Any]) -> float:
     """Largest plateau-gate relative fall over every task, strategy and seed of one version."""
     return max(plateau(c) for task in res["tasks"].values() for curves in gated_curves(task).values()
@@ -127,7 +133,7 @@ def _version_text(label: str, res: dict[str, Any]) -> str:
     i = version_interaction(res)
     return (f"{label}: interaction {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, p {i['p']:.3f}, MDE "
             f"{100 * i['mde']:.1f} pp) → {i['verdict']}; plateau gate {'PASS' if fall <= PLATEAU_TOL else 'FAIL'} "
-            f"(max relative loss fall {fall:.3f}, needs ≤ {PLATEAU_TOL}); learned gate "
+            f"(max relative fall of the {gated_name(res)} {fall:.3f}, needs ≤ {PLATEAU_TOL}); learned gate "
             f"{'PASS' if low >= LEARNED_MIN else 'FAIL'} (min test accuracy {low:.3f}, needs ≥ {LEARNED_MIN}); "
             f"acc(Mixup) − acc(CutMix): {deltas}; {accs}")
 
@@ -164,8 +170,9 @@ def claim_11(ctx: CheckContext) -> Measurement:
                 "as derived from the theory. Mechanism version: the same tasks, data and seeds (same initial weights "
                 "and batch order) trained on L_std + R1 + R2 in the moment form (training-set μ, Σ), with Mixup's or "
                 "CutMix's exact a, A and no mixing. The row holds only if both versions hold, fails only if both "
-                "fail; a version that fails its plateau gate, or its learned gate (every task, strategy and seed "
-                f"at test accuracy ≥ {LEARNED_MIN}), makes the row 'inconclusive (not converged)'."),
+                "fail; a version that fails its plateau gate (mixing version: on the clean training loss per "
+                "epoch, the mixed-label loss being dominated by the batch's λ draw), or its learned gate (every "
+                f"task, strategy and seed at test accuracy ≥ {LEARNED_MIN}), makes the row 'inconclusive (not converged)'."),
         details={**res, "mechanism": mech, "interaction": {"mixing": i_mix, "mechanism": i_mech}, "margin": MARGIN},
         discussion="Rankings by mean test accuracy, mixing: " + "; ".join(f"{n}: {' > '.join(t[n]['ranking'])}" for n in t)
         + "; mechanism: " + "; ".join(f"{n}: {' > '.join(mech['tasks'][n]['ranking'])}" for n in mech["tasks"])
