@@ -216,7 +216,6 @@ def cost(preset: str) -> dict[str, Any]:
     return {"train": train, "repeats": {"tiny": 2, "quick": 5, "evidence": 9}[preset]}
 
 
-__all__ = ["DERIVED_FAMILIES", "FASHION_HINT", "FIRST_FORMAT_PARAMETERS", "GLOBAL_AMPLITUDE", "NeedsData", "PRESETS",
-           "bound",
+__all__ = ["DERIVED_FAMILIES", "FASHION_HINT", "FIRST_FORMAT_PARAMETERS", "NeedsData", "PRESETS", "bound",
            "check_preset", "cost", "estimators", "first_layer_identity", "identity", "profiles", "ratio", "task",
            "task_mechanism", "taylor", "tracking", "trained_models", "weights_agreement", "weights_agreement_seed"]
