@@ -183,6 +183,8 @@ def task(preset: str) -> dict[str, Any]:
     - mixing, A 0.3, 40 epochs (seeds 100-102): global .989 .985 .997 / .997 .999 .982, local .997 .998 .986
       / .989 1.000 .989; plateau gate on the clean training loss: max fall 0.035 (0.054 at 30 epochs);
       on the mixed-label loss up to 0.168 (λ noise, see ``checks.claim_11_task_dependence.gated_curves``);
+      HMix global .985 .987 .972, local .992 .998 .986; GMix global .996 .998 .989, local .992 .999 .985;
+      their clean-loss falls 0.001-0.027;
     - mechanism, A 0.3: global 30 epochs .95-.97 / .96-.98 with objective falls 0.053-0.070 (gate FAIL),
       40 epochs falls 0.040-0.052, local 40 epochs up to 0.067; 60 epochs global .990 .996 .992 /
       .996 .996 .995, local .997 1.000 1.000 / .999 1.000 .999, falls 0.001-0.028 (seeds 100-102): the
@@ -190,8 +192,8 @@ def task(preset: str) -> dict[str, Any]:
 
     So A = 0.3: every pilot seed learns both tasks (≥ 0.93 at 30 epochs, ≥ 0.98 at 40) while Mixup and
     CutMix still differ by 1-6 pp on the global task at 30 epochs; A 0.4 and above saturate. Cost (one
-    thread, loaded machine, CPU time): 6.0-7.3 s per mixing run at 40 epochs → 12 seeds × 4 families × 2
-    tasks ≈ 11-12 min; 18.3 s per mechanism run at 60 epochs → 12 × 2 × 2 ≈ 15 min.
+    thread, loaded machine, CPU time): 6.0-7.9 s per mixing run at 40 epochs → 12 seeds × 4 families × 2
+    tasks ≈ 10-13 min; 18.3 s per mechanism run at 60 epochs → 12 × 2 × 2 ≈ 15 min.
     """
     check_preset(preset)
     train = {"data": "synthetic", "model": "cnn", "optimizer": "adam", "lr": 2e-3, "batch_size": 64}
