@@ -9,9 +9,10 @@ local task and < on the global task, so the task × strategy interaction
 I = Δ_local − Δ_global (Δ = acc(Mixup) − acc(CutMix), per seed) is > 0.
 
 Rule: per version, Welch's test of I (``decisions.interaction``) with the four-way verdict of
-``decisions.effect_verdict`` (smallest effect of interest ``MARGIN``, 2 pp, level 0.05), and the plateau
-gate. The row holds only if both versions hold; it fails only if both fail; 'no useful effect' only if
-both are; 'inconclusive (not converged)' if a version fails its gate; else inconclusive with the MDE.
+``decisions.effect_verdict`` (smallest effect of interest ``MARGIN``, 2 pp, level 0.05), the plateau
+gate (on the clean training loss where stored, ``gated_curves``) and the learned gate (``LEARNED_MIN``). The
+row holds only if both versions hold; it fails only if both fail; 'no useful effect' only if both are;
+'inconclusive (not converged)' if a version fails a gate; else inconclusive with the MDE.
 """
 from __future__ import annotations
 
@@ -30,11 +31,26 @@ CLAIM = ("A spatially local and a spatially global task rank Mixup and CutMix in
 PREDICTION = {"local": "mixup > cutmix", "global": "cutmix > mixup"}
 MARGIN = 0.02
 """Smallest effect of interest: a task × strategy interaction under 2 pp is no useful effect."""
+LEARNED_MIN = 0.7
+"""Learned gate: every task, strategy and seed reaches test accuracy ≥ 0.7 (chance is 0.5; with 1000 test
+images 0.7 is 12 binomial SEs above it). Written before the 12-seed evidence run: a seed stuck at log 2
+(accuracy 0.50-0.59 in the 6-seed run) reads as not converged instead of widening the SD of Δ."""
 HISTORY = ("Rule changed after results of this row had been seen: the previous rule asked each version's two paired "
            "95% t-intervals to exclude 0 in the predicted directions; on the 6-seed evidence results committed at "
            "72e8530 it read inconclusive (not converged): mixing local −1.1 [−2.2, +0.0] pp, global +1.1 [−5.8, +7.9] "
            "pp; mechanism local +0.9 [−0.2, +1.9] pp, global +1.2 [−4.3, +6.6] pp. The interaction test with a 2 pp "
-           "margin was written after those results and before the evidence run that judges it.")
+           "margin was written after those results and before the evidence run that judges it. "
+           "Second revision, before the 12-seed evidence run and after the 6-seed results under the interaction rule "
+           "had been seen (ledger at 5fde57c: mixing −2.2 pp (SE 2.7, MDE 9.4) inconclusive, plateau gate FAIL (max "
+           "fall 0.385); mechanism −0.3 pp (SE 2.2, MDE 7.5) inconclusive, plateau gate FAIL (0.289); row "
+           "inconclusive (not converged); several seeds never learned the global task: loss at log 2, accuracy "
+           "0.50-0.59). Changed, the interaction rule and its 2 pp margin kept: (1) the global task's amplitude 0.25 → "
+           "0.3, epochs 20 → 40 (mixing) and 60 (mechanism), seeds 6 → 12 (0..11), chosen on pilot seeds 100-103 only "
+           "(presets.task's docstring has the numbers); (2) a learned gate (every task, strategy and seed at test "
+           "accuracy ≥ 0.7), new; (3) the mixing version's plateau gate reads the clean training loss per epoch "
+           "instead of the mixed-label training loss, whose per-epoch mean is dominated by the batch's λ draws (pilot "
+           "falls up to 0.168 on curves whose clean loss fell ≤ 0.035); results stored without clean curves are "
+           "gated on the mixed loss as before.")
 
 
 def per_seed_delta(res: dict[str, Any], task: str) -> list[float]:
@@ -56,9 +72,22 @@ def verdict(res: dict[str, Any]) -> str:
 
 
 
+def gated_curves(task: dict[str, Any]) -> dict[str, list[list[float]]]:
+    """The loss curves the plateau gate reads: the clean training loss where stored (mixing version), else the
+    training objective (mechanism version, and mixing results stored before the clean curves were)."""
+    return task.get("clean_train_loss_curves", task["train_loss_curves"])
+
+
+def gated_name(res: dict[str, Any]) -> str:
+    """What the plateau gate of one version reads, in words."""
+    clean = all("clean_train_loss_curves" in task for task in res["tasks"].values())
+    return "clean training loss" if clean else "training loss"
+
+
 def max_fall(res: dict[str, Any]) -> float:
     """Largest plateau-gate relative fall over every task, strategy and seed of one version."""
-    return max(plateau(c) for task in res["tasks"].values() for cs in task["train_loss_curves"].values() for c in cs)
+    return max(plateau(c) for task in res["tasks"].values() for curves in gated_curves(task).values()
+               for c in curves)
 
 
 def mde(interval: dict[str, float]) -> float:
@@ -75,17 +104,28 @@ def max_mde(res: dict[str, Any]) -> float:
     return 100 * max(mde(task["mixup_minus_cutmix"]) for task in res["tasks"].values())
 
 
+def min_accuracy(res: dict[str, Any]) -> float:
+    """Lowest test accuracy over every task, strategy and seed of one version (the learned gate's statistic)."""
+    return min(a for task in res["tasks"].values() for accs in task["per_seed"].values() for a in accs)
+
+
+def converged(res: dict[str, Any]) -> bool:
+    """Both gates of one version: the plateau gate (max fall ≤ PLATEAU_TOL) and the learned gate
+    (min test accuracy ≥ LEARNED_MIN)."""
+    return max_fall(res) <= PLATEAU_TOL and min_accuracy(res) >= LEARNED_MIN
+
+
 def combined_verdict(versions: dict[str, dict[str, Any]]) -> str:
     """holds / fails / no useful effect if every version is converged and reads so; 'inconclusive (not converged)'
-    if a version fails its plateau gate; else inconclusive."""
-    if any(max_fall(res) > PLATEAU_TOL for res in versions.values()):
+    if a version fails its plateau gate or its learned gate; else inconclusive."""
+    if not all(converged(res) for res in versions.values()):
         return NOT_CONVERGED
     each = {verdict(res) for res in versions.values()}
     return each.pop() if len(each) == 1 and each <= {"holds", "fails", "no useful effect"} else "inconclusive"
 
 
 def _version_text(label: str, res: dict[str, Any]) -> str:
-    t, fall = res["tasks"], max_fall(res)
+    t, fall, low = res["tasks"], max_fall(res), min_accuracy(res)
     accs = "; ".join(f"{name}: " + ", ".join(f"{s} {100 * a['mean']:.1f}%" for s, a in t[name]["accuracy"].items())
                      for name in t)
     deltas = ", ".join(f"{name} {percentage_points(t[name]['mixup_minus_cutmix'])} (MDE "
@@ -93,7 +133,9 @@ def _version_text(label: str, res: dict[str, Any]) -> str:
     i = version_interaction(res)
     return (f"{label}: interaction {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, p {i['p']:.3f}, MDE "
             f"{100 * i['mde']:.1f} pp) → {i['verdict']}; plateau gate {'PASS' if fall <= PLATEAU_TOL else 'FAIL'} "
-            f"(max relative loss fall {fall:.3f}, needs ≤ {PLATEAU_TOL}); acc(Mixup) − acc(CutMix): {deltas}; {accs}")
+            f"(max relative fall of the {gated_name(res)} {fall:.3f}, needs ≤ {PLATEAU_TOL}); learned gate "
+            f"{'PASS' if low >= LEARNED_MIN else 'FAIL'} (min test accuracy {low:.3f}, needs ≥ {LEARNED_MIN}); "
+            f"acc(Mixup) − acc(CutMix): {deltas}; {accs}")
 
 
 @check("11", CLAIM, "paper", "msda-theory check --only 11")
@@ -128,7 +170,9 @@ def claim_11(ctx: CheckContext) -> Measurement:
                 "as derived from the theory. Mechanism version: the same tasks, data and seeds (same initial weights "
                 "and batch order) trained on L_std + R1 + R2 in the moment form (training-set μ, Σ), with Mixup's or "
                 "CutMix's exact a, A and no mixing. The row holds only if both versions hold, fails only if both "
-                "fail; a version that fails its plateau gate makes the row 'inconclusive (not converged)'."),
+                "fail; a version that fails its plateau gate (mixing version: on the clean training loss per "
+                "epoch, the mixed-label loss being dominated by the batch's λ draw), or its learned gate (every "
+                f"task, strategy and seed at test accuracy ≥ {LEARNED_MIN}), makes the row 'inconclusive (not converged)'."),
         details={**res, "mechanism": mech, "interaction": {"mixing": i_mix, "mechanism": i_mech}, "margin": MARGIN},
         discussion="Rankings by mean test accuracy, mixing: " + "; ".join(f"{n}: {' > '.join(t[n]['ranking'])}" for n in t)
         + "; mechanism: " + "; ".join(f"{n}: {' > '.join(mech['tasks'][n]['ranking'])}" for n in mech["tasks"])

@@ -78,7 +78,8 @@ def build_tasks(data: str, size: int, n_train: int, n_test: int, params: dict[st
 
 
 def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Accuracies with t-intervals, per-seed values, train accuracy and loss curves, ranking and Δ(Mixup − CutMix)."""
+    """Accuracies with t-intervals, per-seed values, train accuracy and loss curves (and the clean training-loss
+    curves where the runs recorded them), ranking and Δ(Mixup − CutMix)."""
     acc = {s: [f["test_accuracy"] for f in fs] for s, fs in finals.items()}
     result: dict[str, Any] = {
         "accuracy": {s: t_interval(v).as_dict() for s, v in acc.items()},
@@ -88,6 +89,8 @@ def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "train_loss_curves": {s: [f["train_loss_curve"] for f in fs] for s, fs in finals.items()},
         "ranking": sorted(acc, key=lambda s: -sum(acc[s]) / len(acc[s])),
     }
+    if all("clean_train_loss_curve" in f for fs in finals.values() for f in fs):  # mixing runs (``fit``) only
+        result["clean_train_loss_curves"] = {s: [f["clean_train_loss_curve"] for f in fs] for s, fs in finals.items()}
     if "mixup" in acc and "cutmix" in acc:
         result["mixup_minus_cutmix"] = paired_difference(acc["mixup"], acc["cutmix"]).as_dict()
     return result
@@ -118,7 +121,10 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
 
 
 def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
-    """Train once with ``fit``; the last epoch's clean train / test accuracy and the training-loss curve."""
+    """Train once with ``fit``; the last epoch's clean train / test accuracy, the training-loss curve (the mixed
+    loss, averaged over each epoch's draws) and the clean training-loss curve (the unmixed training set, after
+    each epoch)."""
     epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
-    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs]}
+    return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs],
+            "clean_train_loss_curve": [e["clean_train_loss"] for e in epochs]}
 

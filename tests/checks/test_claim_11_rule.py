@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from msda_theory.checks.claim_11_task_dependence import combined_verdict, mde, version_interaction
+from msda_theory.checks.claim_11_task_dependence import (LEARNED_MIN, combined_verdict, converged, max_fall,
+                                                         mde, min_accuracy, version_interaction)
 from msda_theory.checks.registry import NOT_CONVERGED
 from msda_theory.stats import paired_difference
 
@@ -12,10 +13,10 @@ FLAT = [1.0, 0.5, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4]  # plateaued: relative
 FALLING = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
 
 
-def _version(local: list[float], global_: list[float], curve: list[float] = FLAT) -> dict:
-    """A stored result with per-seed accuracies: CutMix at 0.5, Mixup at 0.5 + Δ per seed, on each task."""
+def _version(local: list[float], global_: list[float], curve: list[float] = FLAT, base: float = 0.9) -> dict:
+    """A stored result with per-seed accuracies: CutMix at ``base``, Mixup at ``base`` + Δ per seed, on each task."""
     def task(deltas):
-        return {"per_seed": {"mixup": [0.5 + d for d in deltas], "cutmix": [0.5] * len(deltas)},
+        return {"per_seed": {"mixup": [base + d for d in deltas], "cutmix": [base] * len(deltas)},
                 "train_loss_curves": {"mixup": [curve], "cutmix": [curve]}}
     return {"tasks": {"local": task(local), "global": task(global_)}}
 
@@ -50,3 +51,34 @@ def test_mde_is_t_quantiles_times_the_standard_error() -> None:
     se = stats.tstd(values) / 2  # s / √n, n = 4
     assert mde(interval) == pytest.approx((stats.t.ppf(0.975, 3) + stats.t.ppf(0.8, 3)) * se)
     assert mde({"mean": 0.0, "low": -1.0, "high": 1.0, "n": 1}) == float("inf")
+
+
+def test_learned_gate_reads_the_lowest_accuracy_of_any_task_strategy_and_seed() -> None:
+    res = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065])
+    assert min_accuracy(res) == pytest.approx(0.9 - 0.07)
+    res["tasks"]["global"]["per_seed"]["cutmix"][2] = 0.5  # one seed of one strategy never learned
+    assert min_accuracy(res) == 0.5
+    assert not converged(res)
+
+
+@pytest.mark.parametrize("base, passes",
+                         [(LEARNED_MIN + 0.07 + 1e-9, True), (LEARNED_MIN + 0.069, False), (0.5, False)])
+def test_a_seed_below_the_learned_floor_makes_the_row_not_converged(base, passes) -> None:
+    # the lowest accuracy is base - 0.07 (Mixup, global task, third seed); plateaued curves throughout
+    low = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065], base=base)
+    assert converged(low) is passes
+    expected = "holds" if passes else NOT_CONVERGED
+    assert combined_verdict({"mixing": AS_PREDICTED, "mechanism": low}) == expected
+    assert combined_verdict({"mixing": low, "mechanism": AS_PREDICTED}) == expected
+
+
+def test_the_plateau_gate_reads_the_clean_training_loss_where_it_is_stored() -> None:
+    # a mixed-label loss curve that is still falling, while the clean training loss has plateaued
+    noisy = _version([0.05, 0.06, 0.07, 0.055], [-0.05, -0.06, -0.07, -0.065], FALLING)
+    assert max_fall(noisy) > 0.05
+    for task in noisy["tasks"].values():
+        task["clean_train_loss_curves"] = {"mixup": [FLAT], "cutmix": [FLAT]}
+    assert max_fall(noisy) == 0.0
+    assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == "holds"
+    noisy["tasks"]["local"]["clean_train_loss_curves"]["cutmix"] = [FALLING]
+    assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == NOT_CONVERGED

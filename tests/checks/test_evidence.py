@@ -25,13 +25,13 @@ def test_the_store_reads_the_committed_results_and_writes_elsewhere(tmp_path: Pa
     before = committed_files()
     store = open_results(None)
     assert isinstance(store, ReadThroughStore) and COMMITTED_RESULTS == ROOT / "results"
-    (seed, config), = EXPERIMENTS["task"].units("evidence")
+    (seed, config), = EXPERIMENTS["taylor"].units("evidence")
 
     def never() -> dict:
         raise AssertionError("a committed result was recomputed")
 
-    stored = store.fetch("task", "evidence", seed, config, never)
-    assert stored.reused and stored.data["n_train"] == config["n_train"]
+    stored = store.fetch("taylor", "evidence", seed, config, never)
+    assert stored.reused and len(stored.data["rows"]) == 8  # 2 losses × 4 paper families
     made = store.fetch("task", "tiny", 7, {"n": 1}, lambda: {"x": 1})
     assert made.data == {"x": 1} and (tmp_path / "results" / "task" / "tiny").is_dir()
     assert store.fetch("task", "tiny", 7, {"n": 1}, never).data == {"x": 1}  # reused from the scratch folder
@@ -58,11 +58,11 @@ def test_the_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_measured_against_predicted_is_the_ledger_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MSDA_NOTEBOOK_OUT", str(tmp_path))
     store = open_results(None)
-    outcome = run_checks(select(["11"]), CheckContext(preset="evidence", store=store), progress=False)[0]
-    lines = measured_against_predicted(["11"], "evidence", store)
-    assert lines == [f"claim 11 predicted: {outcome.check.claim}\n    measured: {table_measurement(outcome)}\n"
+    outcome = run_checks(select(["5"]), CheckContext(preset="evidence", store=store), progress=False)[0]
+    lines = measured_against_predicted(["5"], "evidence", store)
+    assert lines == [f"claim 5 predicted: {outcome.check.claim}\n    measured: {table_measurement(outcome)}\n"
                      f"    verdict: {outcome.measurement.verdict}"]
-    assert not list(tmp_path.rglob("*.json"))  # row 11 at evidence read only committed results
+    assert not list(tmp_path.rglob("*.json"))  # row 5 at evidence read only committed results
     tiny = measured_against_predicted(["3"], "tiny", store)  # the tiny profiles are computed into the scratch folder
     assert tiny[0].startswith("preset 'tiny': small sizes that show the workflow, not evidence")
     assert tiny[1].endswith("verdict: holds")
