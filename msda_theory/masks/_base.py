@@ -80,8 +80,10 @@ def generator_device(generator: torch.Generator | None) -> torch.device:
 
 
 def draw_uniform(*shape: int, generator: torch.Generator | None) -> torch.Tensor:
-    """u ~ U[0, 1) of ``shape``, float64, drawn on the generator's device and returned on the CPU."""
-    return torch.rand(*shape, generator=generator, device=generator_device(generator), dtype=torch.float64).cpu()
+    """u ~ U[0, 1) of ``shape``, float64, drawn on the generator's device and returned on the CPU
+    (a CPU draw as it is: ``.cpu()`` of a CPU tensor would still cost a dispatch)."""
+    u = torch.rand(*shape, generator=generator, device=generator_device(generator), dtype=torch.float64)
+    return u if u.is_cpu else u.cpu()
 
 
 def draw_beta(n: int, alpha: float, *, generator: torch.Generator | None) -> torch.Tensor:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from msda_theory.masks._base import BetaMaskFamily, Size
+from msda_theory.masks._base import BetaMaskFamily, NUMPY_DTYPES, Size, _on_cpu, check_count, check_size
+
+EXACT_MEAN_PIXELS = 2**29
+"""Below this many pixels the float64 sum of k copies of a float32 (24-bit) value v is exact, so mean = v."""
 
 
 @dataclass(frozen=True)
@@ -19,3 +22,28 @@ class Mixup(BetaMaskFamily):
                  device: torch.device | str | None, dtype: torch.dtype) -> np.ndarray:
         """M[k] = lam0[k] everywhere; no further randomness. Float64 (n, H, W)."""
         return np.repeat(lam0, size[0] * size[1]).reshape(lam0.shape[0], *size)
+
+    def sample(
+        self,
+        n: int,
+        size: Size,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masks M (n, H, W) = v everywhere, v = lam0 rounded to ``dtype``, and lam = mean(M) = v (n,).
+
+        The general path's values bit for bit (``tests/masks/test_families.py`` holds them equal), without its
+        mean: for float32 and float16 the float64 sum of k = H W copies of v is exact below
+        ``EXACT_MEAN_PIXELS``, and so is k v / k, so mean(M) is v. Other dtypes (float64, where k v rounds,
+        and bfloat16) and larger images take ``BetaMaskFamily.sample``.
+        """
+        n, size = check_count(n), check_size(size)
+        np_dtype = NUMPY_DTYPES.get(dtype)
+        if np_dtype is None or np_dtype is np.float64 or size[0] * size[1] >= EXACT_MEAN_PIXELS:
+            return super().sample(n, size, generator=generator, device=device, dtype=dtype)
+        shown = self.draw(n, generator)[0].astype(np_dtype)  # v (n,)
+        mask = torch.from_numpy(np.repeat(shown, size[0] * size[1]).reshape(n, *size))
+        lam = torch.from_numpy(shown)
+        return (mask, lam) if _on_cpu(device) else (mask.to(device), lam.to(device))
