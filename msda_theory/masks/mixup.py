@@ -5,11 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import betaincinv
 
-from msda_theory.masks._base import BetaMaskFamily, NUMPY_DTYPES, Size, _on_cpu, check_count, check_size
+from msda_theory.masks._base import BetaMaskFamily, Size, _on_cpu, check_count, check_size, draw_uniform
 
 EXACT_MEAN_PIXELS = 2**29
 """Below this many pixels the float64 sum of k copies of a float32 (24-bit) value v is exact, so mean = v."""
+EXACT_MEAN_DTYPES: dict[torch.dtype, type] = {torch.float32: np.float32, torch.float16: np.float16}
+"""Mask dtypes whose mean ``Mixup.sample`` takes as v itself (float64: k v rounds; bfloat16: torch's path)."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,11 @@ class Mixup(BetaMaskFamily):
         and bfloat16) and larger images take ``BetaMaskFamily.sample``.
         """
         n, size = check_count(n), check_size(size)
-        np_dtype = NUMPY_DTYPES.get(dtype)
-        if np_dtype is None or np_dtype is np.float64 or size[0] * size[1] >= EXACT_MEAN_PIXELS:
+        np_dtype, pixels = EXACT_MEAN_DTYPES.get(dtype), size[0] * size[1]
+        if np_dtype is None or pixels >= EXACT_MEAN_PIXELS:
             return super().sample(n, size, generator=generator, device=device, dtype=dtype)
-        shown = self.draw(n, generator)[0].astype(np_dtype)  # v (n,)
-        mask = torch.from_numpy(np.repeat(shown, size[0] * size[1]).reshape(n, *size))
+        u = draw_uniform(n, generator=generator).numpy()  # the numbers of ``draw``'s u (n, 1): no uniforms follow
+        shown = betaincinv(self.alpha, self.alpha, u).astype(np_dtype)  # v (n,)
+        mask = torch.from_numpy(shown.repeat(pixels).reshape(n, *size))  # a method: no array-function dispatch
         lam = torch.from_numpy(shown)
         return (mask, lam) if _on_cpu(device) else (mask.to(device), lam.to(device))
