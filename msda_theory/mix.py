@@ -161,7 +161,7 @@ def mix(
         out.lerp_(x, _per_image(mask))
     weight = _per_image(lam if lam.dtype == rows.dtype else lam.to(rows.dtype))  # (1,) or (B, 1)
     y_soft = (rows.flip(0) if flip else rows[j]).lerp_(rows, weight)  # lam y + (1 - lam) y[j] on a copy of y[j]
-    return out, y_soft, MixRecord(mask=mask, lam=lam.expand(b), permutation=None if flip else j)
+    return out, y_soft, MixRecord(mask, lam.expand(b), None if flip else j)  # positional: cheaper
 
 
 def _per_image(values: torch.Tensor) -> torch.Tensor:

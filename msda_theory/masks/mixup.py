@@ -47,7 +47,7 @@ class Mixup(BetaMaskFamily):
         if np_dtype is None or pixels >= EXACT_MEAN_PIXELS:
             return super().sample(n, size, generator=generator, device=device, dtype=dtype)
         u = draw_uniform(n, generator=generator).numpy()  # the numbers of ``draw``'s u (n, 1): no uniforms follow
-        shown = betaincinv(self.alpha, self.alpha, u).astype(np_dtype)  # v (n,)
+        shown = betaincinv(self._alpha, self._alpha, u).astype(np_dtype)  # v (n,)
         mask = torch.from_numpy(shown.repeat(pixels).reshape(n, *size))  # a method: no array-function dispatch
         lam = torch.from_numpy(shown)
         return (mask, lam) if _on_cpu(device) else (mask.to(device), lam.to(device))
