@@ -154,20 +154,15 @@ def mix(
         inside.copy_(inside.flip(0) if flip else inside[j])  # the right side is a copy
         out = x
     elif inplace:  # x += (1 - M) (x[j] - x)
-        x.lerp_(x.flip(0) if flip else x[j], 1.0 - _per_image(mask))
+        x.lerp_(x.flip(0) if flip else x[j], 1.0 - (mask if n == 1 else mask.unsqueeze(1)))
         out = x
     else:  # out starts as the partner images (a copy), then out += M (x - out): one pass, no temporaries
         out = x.flip(0) if flip else x[j]
-        out.lerp_(x, _per_image(mask))
-    weight = _per_image(lam if lam.dtype == rows.dtype else lam.to(rows.dtype))  # (1,) or (B, 1)
+        out.lerp_(x, mask if n == 1 else mask.unsqueeze(1))  # one mask (1, H, W) broadcasts as it is
+    weight = lam if lam.dtype == rows.dtype else lam.to(rows.dtype)
+    weight = weight if n == 1 else weight.unsqueeze(1)  # one lam (1,) broadcasts over (B, K); B need (B, 1)
     y_soft = (rows.flip(0) if flip else rows[j]).lerp_(rows, weight)  # lam y + (1 - lam) y[j] on a copy of y[j]
     return out, y_soft, MixRecord(mask, lam.expand(b), None if flip else j)  # positional: cheaper
-
-
-def _per_image(values: torch.Tensor) -> torch.Tensor:
-    """Masks (n, H, W) or ratios (n,) shaped to weight a batch (B, C, H, W) or label rows (B, K): one (n = 1)
-    broadcasts as it is (as (1, 1, H, W) or (1, 1), without a view op); n = B gain an axis, (B, 1, H, W) or (B, 1)."""
-    return values if values.shape[0] == 1 else values.unsqueeze(1)
 
 
 def _label_rows(y: torch.Tensor, num_classes: int | None, label_smoothing: float, multi_label: bool,
