@@ -8,6 +8,9 @@ tensor (a finite sum proves every value finite); ``isfinite`` runs only to name 
 """
 from __future__ import annotations
 
+import cmath
+import math
+
 import torch
 from torch import Tensor
 
@@ -18,10 +21,14 @@ def all_finite(values: Tensor) -> bool:
 
     One reduction with no temporary: about 27x faster than ``isfinite(values).all()`` on CPU (60000 x 784 float32:
     19 ms against 514 ms on one thread). Half-precision values are summed in float32 (float16 overflows at 65504).
+    The sum is tested as a Python number (``math.isfinite``), not by a second tensor operation: on a tiny batch
+    ``torch.isfinite`` on the 0-d sum was most of the check's cost (in one run inside ``mix``, 2x1x4x4: 27 us for
+    sum + isfinite + bool against 10 us for sum + item + math.isfinite).
     """
-    if values.is_floating_point() and values.element_size() < 4:
-        return bool(torch.isfinite(values.sum(dtype=torch.float32)))
-    return bool(torch.isfinite(values.sum()))
+    if values.element_size() < 4 and values.is_floating_point():  # float32 and wider: one test
+        return math.isfinite(values.sum(dtype=torch.float32).item())
+    total = values.sum().item()
+    return cmath.isfinite(total) if isinstance(total, complex) else math.isfinite(total)
 
 
 def _first_index(bad: Tensor) -> tuple[int, ...]:

@@ -31,16 +31,12 @@ def one_hot_rows(y: torch.Tensor, num_classes: int | None, label_smoothing: floa
     The scatter itself refuses indices outside [0, K) on the CPU; elsewhere (where an out-of-range
     scatter is a device-side assertion) the range is checked first.
     """
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
-    if num_classes is None:
-        raise ValueError("num_classes is required when labels are class indices")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if type(num_classes) is not int or num_classes < 1 or not 0.0 <= label_smoothing < 1.0:  # noqa: E721
+        _check_one_hot_args(num_classes, label_smoothing)  # the common case skips the three checks below
     off = label_smoothing / num_classes
     rows = torch.full((y.shape[0], num_classes), off, dtype=dtype or torch.get_default_dtype(), device=device)
     index = y.view(-1, 1)
-    if index.dtype != torch.int64 or index.device != rows.device:
+    if index.dtype != torch.int64 or (not (index.is_cpu and rows.is_cpu) and index.device != rows.device):
         index = index.to(device=rows.device, dtype=torch.int64)
     if not rows.is_cpu:
         _check_indices(index, num_classes)
@@ -49,6 +45,16 @@ def one_hot_rows(y: torch.Tensor, num_classes: int | None, label_smoothing: floa
     except RuntimeError:  # an index out of bounds: say which range the labels span
         _check_indices(index, num_classes)
         raise
+
+
+def _check_one_hot_args(num_classes: int | None, label_smoothing: float) -> None:
+    """Raise ValueError unless num_classes is a positive int and label_smoothing lies in [0, 1)."""
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
+    if num_classes is None:
+        raise ValueError("num_classes is required when labels are class indices")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
 
 
 def _check_indices(index: torch.Tensor, num_classes: int) -> None:

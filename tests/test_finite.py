@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from msda_theory.finite import check_finite, check_model_output
+from msda_theory.finite import all_finite, check_finite, check_model_output
 
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32),
                    st.sampled_from([3e38, -3e38, np.nan, np.inf, -np.inf]))
@@ -56,3 +56,18 @@ def test_check_model_output_counts_inputs_like_numpy(output: np.ndarray, start: 
                f"(first: x[{offset + int(np.argmax(rows))}])")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         check_model_output(torch.from_numpy(output), start=start)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), None])
+def test_all_finite_reads_the_sum_as_a_python_number(dtype: torch.dtype, bad: float | None) -> None:
+    # all_finite tests values.sum() with math.isfinite (cmath.isfinite for complex sums); half precision is
+    # summed in float32, so 4000 values of 60000 (a float16 sum of inf) still pass
+    half = dtype in (torch.float16, torch.bfloat16)
+    values = torch.full((4000,), 60000.0).to(dtype) if half else torch.ones(4000, dtype=dtype)
+    if bad is not None:
+        values[123] = bad
+    assert all_finite(values) is (bad is None)
+    if dtype.is_complex and bad is None:
+        values[7] = complex(1.0, float("inf"))  # a non-finite imaginary part alone
+        assert all_finite(values) is False

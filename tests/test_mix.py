@@ -110,6 +110,12 @@ def test_collate_fn_in_a_dataloader():
         (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), pairing="random"), r"pairing must be one of \('flip', 'perm'\), got 'random'"),
         (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), label_smoothing=1.0), r"label_smoothing must be in \[0, 1\), got 1.0"),
         (dict(x=torch.rand(0, 1, 4, 4), y=torch.zeros(0, dtype=torch.long)), r"x must hold at least one image"),
+        # one_hot_rows checks its arguments only off its one-comparison common path: each message still comes
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), num_classes=0), r"num_classes must be a positive integer, got 0"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), num_classes=True), r"num_classes must be a positive integer, got True"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), num_classes=2.0), r"num_classes must be a positive integer, got 2.0"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), label_smoothing=float("nan")), r"label_smoothing must be in \[0, 1\), got nan"),
+        (dict(x=torch.rand(2, 1, 4, 4), y=torch.tensor([0, 1]), num_classes=None, label_smoothing=-0.1), r"label_smoothing must be in \[0, 1\), got -0.1"),
     ],
 )
 def test_bad_input_messages(kwargs, message):

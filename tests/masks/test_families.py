@@ -157,3 +157,31 @@ def test_registry_names_and_params():
     assert list(masks.FAMILIES) == ["mixup", "cutmix", "hmix", "gmix", "fmix"]
     assert masks.get("HMix", alpha=2.0, r=0.25).params == {"alpha": 2.0, "r": 0.25}
     assert str(masks.get("fmix")) == "fmix(alpha=1, decay_power=3)"
+
+
+@given(
+    alpha=st.floats(0.05, 5.0),
+    h=st.integers(1, 17),
+    w=st.integers(1, 17),
+    n=st.integers(0, 6),
+    seed=st.integers(0, 2**31),
+    dtype=st.sampled_from([torch.float32, torch.float16, torch.float64, torch.bfloat16]),
+)
+def test_mixup_fast_sample_is_the_general_path_bit_for_bit(alpha, h, w, n, seed, dtype):
+    # Mixup.sample skips the mean of its constant masks (lam = v, exact for float32/float16); the general
+    # BetaMaskFamily.sample renders the float64 masks and averages them. Same generator: same bits, same stream.
+    mixup = masks.Mixup(alpha=alpha)
+    fast, general = gen(seed), gen(seed)
+    mask, lam = mixup.sample(n, (h, w), generator=fast, dtype=dtype)
+    mask0, lam0 = masks.BetaMaskFamily.sample(mixup, n, (h, w), generator=general, dtype=dtype)
+    assert mask.dtype == mask0.dtype == lam.dtype == lam0.dtype == dtype
+    assert torch.equal(mask, mask0) and torch.equal(lam, lam0) and mask.is_contiguous()
+    assert torch.equal(fast.get_state(), general.get_state())
+
+
+def test_mixup_fast_sample_at_a_large_image_keeps_lam_the_mask_mean():
+    # 224 x 224 = 50176 copies of v: the float64 sum of float32 values is exact, so mean(M) is v itself
+    mask, lam = masks.Mixup(alpha=0.3).sample(3, (224, 224), generator=gen(4))
+    mask0, lam0 = masks.BetaMaskFamily.sample(masks.Mixup(alpha=0.3), 3, (224, 224), generator=gen(4))
+    assert torch.equal(mask, mask0) and torch.equal(lam, lam0)
+    assert torch.equal(mask.double().mean((-2, -1)).float(), lam)
