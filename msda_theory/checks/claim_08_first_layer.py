@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import ALPHA, verdict_with_gates
 from msda_theory.decisions import effect_verdict
@@ -108,5 +108,5 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                 f"if d > 0 likewise, at level 0.05/{len(comp)}; the row holds if all hold, fails if one fails, no useful "
                 "effect if all are."),
         details={"comparisons": comp, "gates": gates, "margin": MARGIN},
-        discussion=f"{gates_text(gates)}. {HISTORY}",
+        discussion=f"{gates_text(gates)}. {HISTORY} {mixed_label_history(gates)}",
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import (clean, combine, comparison_verdicts, family_verdicts, scale_text,
                                                verdict_with_gates, worst)
@@ -133,5 +133,5 @@ def claim_09(ctx: CheckContext) -> Measurement:
                     + ("Attack sanity checks passed." if not sanity else "Verdict withheld: attack sanity checks "
                        "failed: " + "; ".join(sanity[:6]) + ".")
                     + " Each comparison's minimum detectable effect (80% power, Holm's strictest level) is given as "
-                    "MDE. " + seed_text(pairs) + " " + HISTORY),
+                    "MDE. " + seed_text(pairs) + " " + HISTORY + " " + mixed_label_history(gates)),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, combine, comparison_verdicts, scale_text, verdict_with_gates
 from msda_theory.experiments.stored import by_strategy
@@ -50,5 +50,6 @@ def claim_09b(ctx: CheckContext) -> Measurement:
         discussion=(f"Clean test accuracy: {acc}. Δ vs vanilla: "
                     + "; ".join(f"{k} {effect_text(c)}" for k, c in comp.items()) + f". {gates_text(gates)}. "
                     "No earlier ledger had this row; the issue that asked for it reported clean Δ −0.5 to +0.5 pp (SE about "
-                    "0.8 pp) on the 3-seed results committed at 72e8530 before this rule was written."),
+                    "0.8 pp) on the 3-seed results committed at 72e8530 before this rule was written. "
+                    + mixed_label_history(gates)),
     )

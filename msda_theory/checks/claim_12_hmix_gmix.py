@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, training_gates
+from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, scale_text
 from msda_theory.experiments.stored import by_strategy
@@ -89,6 +89,7 @@ def claim_12b(ctx: CheckContext) -> Measurement:
         value=(f"{scale_text(units, ctx.quick)}; clean test accuracy {acc}; Δ: "
                + "; ".join(f"{k} {effect_text(c)}" for k, c in comp.items()) + f"; {gates_text(gates)}"),
         verdict=verdict,
+        revised=True,
         summary=(f"{'smoke: ' if ctx.quick else ''}clean accuracy {acc}; Δ pp [CI]: " + ", ".join(
             f"{k} {100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]" for k, c in comp.items())
             + f"; {gates_brief(gates)}"),
@@ -99,5 +100,5 @@ def claim_12b(ctx: CheckContext) -> Measurement:
         details={"comparisons": comp, "gates": gates},
         discussion=("The paper's evidence is CIFAR-100 and ImageNet; neither can run on this 2-core CPU machine. "
                     f"To run the CIFAR-100 comparison on a GPU: `{CIFAR_COMMANDS}` (then read the summary table "
-                    "written in runs/cifar100)."),
+                    "written in runs/cifar100). " + mixed_label_history(gates)),
     )

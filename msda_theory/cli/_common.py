@@ -19,6 +19,14 @@ def strategy_help() -> str:
             f"{', '.join(masks.strategies())} ({takes}); a user's module:Class is imported from the current folder")
 
 
+def data_names() -> str:
+    """The named data sets of the registry and the npz form, for help strings (read when the parser is built)."""
+    from msda_theory.data import DATASETS
+    from msda_theory.data.registry import NPZ_PREFIX
+
+    return f"{', '.join(DATASETS)}, {NPZ_PREFIX}PATH"
+
+
 def shorthand_parameters() -> list[str]:
     """Every parameter some registered family takes, in registration order (the --KEY VALUE shorthands)."""
     names = [k for cls in masks.FAMILIES.values() for k in masks.spec.parameter_types(cls)]

@@ -18,7 +18,7 @@ import torch
 from msda_theory import masks, models
 from msda_theory.bench.allocator import steady_allocator
 from msda_theory.cli._common import (
-    add_strategy_arguments, generator_from_seed, output_file, sampler_from_args, write_json,
+    add_strategy_arguments, data_names, generator_from_seed, output_file, sampler_from_args, write_json,
 )
 from msda_theory.cli._model_source import checkpoint_model, model_spec, user_data_tensors, user_model
 from msda_theory.data import load
@@ -35,8 +35,7 @@ HELP = "decompose the MSDA loss into L_std + R1 + R2 + R3 + remainder (JSON)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default="digits",
-                        help="digits, fashion-mnist, npz:PATH or a user's package.module:name returning a Dataset "
-                             "(default digits)")
+                        help=f"{data_names()} or a user's package.module:name returning a Dataset (default digits)")
     parser.add_argument("--subset", type=int, default=64, help="use the first N images (default 64)")
     parser.add_argument("--model", default="mlp",
                         help=f"architecture: {', '.join(models.MODELS)} (default mlp), or a user's "

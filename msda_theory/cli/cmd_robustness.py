@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from msda_theory.attacks import ATTACKS, NORMS, PRESETS, Preset, evaluate_robustness, get_preset
-from msda_theory.cli._common import generator_from_seed, output_file, write_json
+from msda_theory.cli._common import data_names, generator_from_seed, output_file, write_json
 from msda_theory.cli._model_source import (
     checkpoint_model, model_spec, parse_preprocessing, user_data_tensors, user_model,
 )
@@ -44,15 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--checkpoint)")
     parser.add_argument("--model-weights", default=None, metavar="FILE",
                         help="state dict (torch.save(model.state_dict())) or checkpoint.pt to load into --model")
-    parser.add_argument("--data", default=None, help="data set of the test split with --model (digits, fashion-mnist, "
-                                                     "cifar10, cifar100, npz:PATH), or a user's package.module:name "
-                                                     "returning a Dataset")
+    parser.add_argument("--data", default=None, help=f"data set of the test split with --model ({data_names()}), "
+                                                     "or a user's package.module:name returning a Dataset")
     parser.add_argument("--root", default=None, help="folder of the --data files")
     parser.add_argument("--preprocessing", default=None, metavar="MEAN,..:STD,..",
                         help="per-channel normalisation the model applies to [0, 1] images, e.g. 0.5,0.5,0.5:0.25,0.25,0.25")
     parser.add_argument("--preset", default="standard", choices=tuple(PRESETS),
                         help="named evaluation giving the defaults of attack, eps, steps, restarts, n (default standard)")
-    parser.add_argument("--attack", choices=ATTACKS, default=None, help="fgsm or pgd (default: the preset's)")
+    parser.add_argument("--attack", choices=ATTACKS, default=None, help=f"{' or '.join(ATTACKS)} (default: the preset's)")
     parser.add_argument("--norm", choices=NORMS, default="linf", help="threat norm (default linf)")
     parser.add_argument("--eps", default=None, help="comma-separated radii, e.g. 0,0.01,0.02 (default: the preset's)")
     parser.add_argument("--n", type=int, default=None, help="number of test images (default: the preset's, else all)")

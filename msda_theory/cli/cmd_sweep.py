@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 
 from msda_theory import masks
-from msda_theory.cli._common import output_folder
+from msda_theory.cli._common import data_names, output_folder
 from msda_theory.cli._model_source import factory_for_fit, model_spec
 from msda_theory.cli.cmd_train import (
     add_config_arguments, add_threads_argument, apply_threads, config_from_args, int_list, mention_user_objects,
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, skip=("data", "strategy", "seed"))
     mention_user_objects(parser)  # --model only: the sweep's --data is a list of names
     parser.add_argument("--data", type=str_list, default=["digits"],
-                        help="comma-separated data set names (default digits)")
+                        help=f"comma-separated data set names: {data_names()} (default digits)")
     default = ["none", *masks.PAPER_FAMILIES]
     parser.add_argument("--strategies", type=masks.split_specs, default=default,
                         help=f"comma-separated strategy specs, e.g. none,mixup,hmix:alpha=2,r=0.25 (names: "

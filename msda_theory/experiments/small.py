@@ -14,7 +14,7 @@ from msda_theory.experiments.adversarial_bound import bound_probe, subset_probe
 from msda_theory.experiments.cost import cost_probe
 from msda_theory.experiments.decomposition import TAYLOR_TS, binary_labels, small_model
 from msda_theory.experiments.runtime import torch_threads
-from msda_theory.experiments.task_dependence import mechanism_probe, task_dependence_probe
+from msda_theory.experiments.task_dependence import PREDICTION, mechanism_probe, task_dependence_probe
 from msda_theory.regularizers.taylor import loglog_slope, taylor_scan
 from msda_theory.train import TrainConfig
 
@@ -71,9 +71,10 @@ def _task_probe(probe: Callable[..., dict[str, Any]], config: dict[str, Any], se
     """``probe`` (task dependence or its mechanism) on the preset's data, size, seeds and tasks, in one thread."""
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"]})
     with torch_threads(1):
-        return probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
-                     n_train=config["n_train"], n_test=config["n_test"],
-                     task_params=config["task_params"], task_seed=seed)
+        result = probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
+                       n_train=config["n_train"], n_test=config["n_test"],
+                       task_params=config["task_params"], task_seed=seed)
+    return {"prediction": dict(PREDICTION), **result}
 
 
 def run_cost(config: dict[str, Any], seed: int) -> dict[str, Any]:

@@ -60,11 +60,21 @@ def test_only_into_a_ledger_of_another_preset_or_a_non_ledger_is_refused_before_
     assert not (tmp_path / "results").exists()
 
 
-def test_no_recompute_uses_committed_results_and_names_their_commit(tmp_path) -> None:
+def older_cost_result(tmp_path: Path) -> dict:
+    """The committed cost result copied into ``tmp_path/results`` as older code would have stored it (no code
+    fingerprint, another commit), read back."""
     shutil.copytree(ROOT / "results" / "cost", tmp_path / "results" / "cost")
-    stored = [json.loads(p.read_text()) for p in (tmp_path / "results" / "cost").rglob("*.json")]
+    [path] = (tmp_path / "results" / "cost").rglob("*.json")
+    raw = json.loads(path.read_text())
+    raw["provenance"].pop("code_fingerprint", None)
+    raw["provenance"]["git_commit"] = "0ldc0de"
+    path.write_text(json.dumps(raw))
+    return raw
+
+
+def test_no_recompute_uses_committed_results_and_names_their_commit(tmp_path) -> None:
+    stored = [older_cost_result(tmp_path)]
     commit = stored[0]["provenance"]["git_commit"]
-    assert len(stored) == 1 and "code_fingerprint" not in stored[0]["provenance"]  # committed by older code
     ledger = tmp_path / "ledger.md"
     assert main(["--quiet", "check", "--full", "--only", "12a", "--no-recompute", "--out", str(ledger),
                  "--results", str(tmp_path / "results"), "--figures-dir", str(tmp_path / "figures")]) == 0
@@ -87,8 +97,7 @@ def test_cells_keep_escaped_bars_inside_a_cell(row, verdict) -> None:
 
 def test_reuse_stale_judges_the_committed_results_and_computes_only_what_is_missing(tmp_path) -> None:
     """Row 12a reads the committed (stale) cost result untouched; row 4's identity experiment, absent, is computed."""
-    shutil.copytree(ROOT / "results" / "cost", tmp_path / "results" / "cost")
-    stored = json.loads(next((tmp_path / "results" / "cost").rglob("*.json")).read_text())
+    stored = older_cost_result(tmp_path)
     ledger = tmp_path / "ledger.md"
     common = ["--out", str(ledger), "--results", str(tmp_path / "results"), "--figures-dir", str(tmp_path / "f")]
     assert main(["--quiet", "check", "--full", "--only", "12a,4", "--reuse-stale", *common]) == 0

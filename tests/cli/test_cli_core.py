@@ -97,3 +97,20 @@ def test_crashing_check_is_reported_and_exit_status_is_1(tmp_path, monkeypatch):
     ledger = tmp_path / "ledger.md"
     assert main(["check", "--only", "0", "--out", str(ledger)]) == 1
     assert "crashed: RuntimeError: deliberate failure" in ledger.read_text()
+
+
+def test_help_strings_name_what_the_registries_hold(run_cli, monkeypatch) -> None:
+    """An attack or a data set registered later appears in the help (read when the parser is built)."""
+    from msda_theory import data
+    from msda_theory.attacks import ATTACKS, Attack
+
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option: argparse wraps at the terminal's width
+    monkeypatch.setitem(ATTACKS, "nothing", Attack(lambda model, x, y, eps, s: None))
+    monkeypatch.setattr(data, "DATASETS", (*data.DATASETS, "mine"))
+    status, captured = run_cli(["robustness", "--help"])
+    assert status == 0
+    assert "fgsm or pgd or nothing (default: the preset's)" in captured.out
+    assert "(digits, fashion-mnist, cifar10, cifar100, mine, npz:PATH)" in captured.out
+    for command in ("decompose", "sweep"):
+        status, captured = run_cli([command, "--help"])
+        assert status == 0 and "cifar100, mine, npz:PATH" in captured.out
