@@ -119,4 +119,4 @@ def test_registering_an_iterative_attack_and_a_family_leaves_the_committed_rows_
         del ATTACKS["nothing"]
         masks.unregister("mixup-copy")
     assert all(o.measurement is not None for o in outcomes), [o.error for o in outcomes]
-    assert table_rows(text) == table_rows(committed_ledger[0])
+    assert [row[:-1] for row in table_rows(text)] == [row[:-1] for row in table_rows(committed_ledger[0])]  # runtime aside
