@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
+from msda_theory.checks.gates import GATE_REVISED_ON, gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import ALPHA, verdict_with_gates
 from msda_theory.decisions import effect_verdict
@@ -95,6 +95,7 @@ def own_strategy_lowest(ctx: CheckContext) -> Measurement:
                f"log units; MDE {min(c['mde'] for c in comp.values()):.3f}–{max(c['mde'] for c in comp.values()):.3f}"),
         verdict=verdict_with_gates(ctx, gates, [], overall),
         revised=True,
+        revised_on_these=ctx.preset == GATE_REVISED_ON,
         summary=(f"{'smoke: ' if ctx.quick else ''}{len(comp)} comparisons: "
                  + ", ".join(f"{v} {verdicts.count(v)}" for v in ("holds", "fails", "no useful effect", "inconclusive")
                              if v in verdicts)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
+from msda_theory.checks.gates import GATE_REVISED_ON, gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import (clean, combine, comparison_verdicts, family_verdicts, scale_text,
                                                verdict_with_gates, worst)
@@ -112,6 +112,7 @@ def claim_09(ctx: CheckContext) -> Measurement:
                f"{scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, sanity, combine(families.values(), any_holds=True)),
         revised=True,
+        revised_on_these=ctx.preset == GATE_REVISED_ON,
         summary=(f"{'smoke: ' if ctx.quick else ''}Δ robust accuracy vs vanilla (L∞ ε={eps['linf']}, L2 ε={eps['l2']}): "
                  + "; ".join(f"{f} {v} (" + ", ".join(f"{100 * comp[f'{f}/{n}']['mean']:+.1f} "
                                                          f"[{100 * comp[f'{f}/{n}']['low']:+.1f}, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
+from msda_theory.checks.gates import GATE_REVISED_ON, gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, combine, comparison_verdicts, scale_text, verdict_with_gates
 from msda_theory.experiments.stored import by_strategy
@@ -37,6 +37,7 @@ def claim_09b(ctx: CheckContext) -> Measurement:
                + f"; {scale_text(units, ctx.quick)}"),
         verdict=verdict_with_gates(ctx, gates, [], combine(verdicts.values(), any_holds=True)),
         revised=True,
+        revised_on_these=ctx.preset == GATE_REVISED_ON,
         summary=(f"{'smoke: ' if ctx.quick else ''}Δ clean accuracy vs vanilla: "
                  + "; ".join(f"{s} {v} ({100 * comp[s]['mean']:+.1f} [{100 * comp[s]['low']:+.1f}, "
                              f"{100 * comp[s]['high']:+.1f}] pp)" for s, v in verdicts.items())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msda_theory.checks.gates import gates_brief, gates_text, mixed_label_history, training_gates
+from msda_theory.checks.gates import GATE_REVISED_ON, gates_brief, gates_text, mixed_label_history, training_gates
 from msda_theory.checks.registry import NOT_CONVERGED, CheckContext, Measurement, check
 from msda_theory.checks.trained_models import clean, scale_text
 from msda_theory.experiments.stored import by_strategy
@@ -90,6 +90,7 @@ def claim_12b(ctx: CheckContext) -> Measurement:
                + "; ".join(f"{k} {effect_text(c)}" for k, c in comp.items()) + f"; {gates_text(gates)}"),
         verdict=verdict,
         revised=True,
+        revised_on_these=ctx.preset == GATE_REVISED_ON,
         summary=(f"{'smoke: ' if ctx.quick else ''}clean accuracy {acc}; Δ pp [CI]: " + ", ".join(
             f"{k} {100 * c['mean']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]" for k, c in comp.items())
             + f"; {gates_brief(gates)}"),

@@ -71,6 +71,10 @@ def training_gates(units: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                         "mixed_label": mixed}}
 
 
+GATE_REVISED_ON = "evidence"
+"""The preset whose results the plateau gate's change was made on (the rows mark it in the table there)."""
+
+
 def mixed_label_history(gates: dict[str, Any]) -> str:
     """``MIXED_LABEL_HISTORY`` filled with these models' numbers (the previous gate's statistic and outcome)."""
     mixed = gates["plateau"]["mixed_label"]
@@ -99,5 +103,5 @@ def gates_brief(gates: dict[str, Any]) -> str:
             f"plateau {'PASS' if gates['plateau']['passed'] else 'FAIL'}")
 
 
-__all__ = ["MIXED_LABEL_HISTORY", "OVERFIT_MIN", "PLATEAU_TOL", "gates_brief", "gates_text", "mixed_label_history",
+__all__ = ["GATE_REVISED_ON", "MIXED_LABEL_HISTORY", "OVERFIT_MIN", "PLATEAU_TOL", "gates_brief", "gates_text", "mixed_label_history",
            "plateau", "training_gates"]

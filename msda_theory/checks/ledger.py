@@ -166,10 +166,11 @@ def header(ctx: CheckContext) -> list[str]:
 
 def table_measurement(o: Outcome) -> str:
     """The one-line measurement of an outcome (``Measurement.summary``), opening with a note when its rule was
-    revised after the stored results it judges had been seen (stale results of older code)."""
+    revised after the stored results it judges had been seen (stale results of older code, or results the
+    change was made on: ``Measurement.revised_on_these``)."""
     m = o.measurement
     measured = (m.summary or m.value) if m else (o.error if o.unavailable else f"crashed: {o.error}")
-    if m is not None and m.revised and o.stale:
+    if m is not None and m.revised and (o.stale or m.revised_on_these):
         measured = f"rule revised after these results were seen (old rule and result below); {measured}"
     return measured
 

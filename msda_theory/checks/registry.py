@@ -76,7 +76,8 @@ class Measurement:
     """A check's outcome: 'value' is human-readable and carries its uncertainty (± SE or CI); 'summary' is the
     ledger table's one line: the key numbers with their intervals, in at most 400 characters. 'revised': the
     row's rule was changed after a result of the row had been seen (its discussion gives the old rule and
-    result); the ledger marks the row while it judges stored results older than the running code."""
+    result); the ledger marks the row while it judges stored results older than the running code, and always
+    when 'revised_on_these': the change was made after THESE results had been seen."""
 
     value: str
     verdict: str
@@ -85,6 +86,7 @@ class Measurement:
     discussion: str = ""
     summary: str = ""
     revised: bool = False
+    revised_on_these: bool = False
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

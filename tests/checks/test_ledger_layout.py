@@ -120,3 +120,19 @@ def test_registering_an_iterative_attack_and_a_family_leaves_the_committed_rows_
         masks.unregister("mixup-copy")
     assert all(o.measurement is not None for o in outcomes), [o.error for o in outcomes]
     assert [row[:-1] for row in table_rows(text)] == [row[:-1] for row in table_rows(committed_ledger[0])]  # runtime aside
+
+
+@pytest.mark.parametrize("revised, on_these, stale, marked", [
+    (True, False, (), False), (True, False, ("0ldc0de",), True), (True, True, (), True), (False, True, (), False)])
+def test_the_table_marks_a_rule_revised_after_the_results_it_judges(revised, on_these, stale, marked) -> None:
+    check = all_checks()[0]
+    m = Measurement(value="v", verdict="holds", method="m", summary="s", revised=revised, revised_on_these=on_these)
+    text = table_measurement(Outcome(check, m, "", 0.0, stale=stale))
+    assert text.startswith("rule revised after these results were seen") == marked and text.endswith("s")
+
+
+@pytest.mark.fashion_mnist
+def test_the_committed_trained_model_rows_say_their_gate_was_revised_on_these_results(committed_ledger) -> None:
+    rows = {row[0]: row for row in table_rows(committed_ledger[0])}
+    for cid in ("8b", "9", "9b", "12b"):
+        assert rows[cid][3].startswith("rule revised after these results were seen"), cid
