@@ -18,22 +18,22 @@ import torch
 
 from msda_theory.checks.gates import plateau
 from msda_theory.experiments import presets
-from msda_theory.experiments.mechanism import train_explicit
+from msda_theory.experiments.mechanism import OBJECTIVES, train_explicit
 from msda_theory.experiments.runtime import torch_threads
 from msda_theory.experiments.task_dependence import _final, build_tasks
 from msda_theory.train import TrainConfig
-from msda_theory.weights import strategy_weights
+from msda_theory.weights import pair_weights
 
 
 def run_one(version: str, base: TrainConfig, strategy: str, seed: int, train: object, test: object,
-            weights: dict[str, object]) -> dict[str, float]:
+            weights: dict[str, object], objective: str = "explicit-r1-r2") -> dict[str, float]:
     """One training run of the pilot: the test accuracy and the plateau-gate falls of its loss curves (the clean
     training loss: mixing runs only, NaN for the mechanism version)."""
     if version == "mixing":
         out = _final(replace(base, strategy=strategy, seed=seed, eval_train=True), train, test)
     else:
         w = weights[strategy]
-        out = train_explicit(replace(base, strategy="none", seed=seed), train, test, w.a_p, w.a_pq)
+        out = train_explicit(replace(base, strategy="none", seed=seed), train, test, w.a_p, w.a_pq, objective)
     clean = out.get("clean_train_loss_curve")
     return {"acc": out["test_accuracy"], "fall": plateau(out["train_loss_curve"]),
             "clean_fall": plateau(clean) if clean else math.nan}
@@ -48,12 +48,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103])
     parser.add_argument("--strategies", nargs="+", default=["mixup", "cutmix"])
+    parser.add_argument("--objective", choices=sorted(OBJECTIVES), default="explicit-r1-r2")
     args = parser.parse_args()
     config = presets.task("evidence")
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"], "epochs": args.epochs,
                                   **({"lr": args.lr} if args.lr else {})})
     grid = (config["size"], config["size"])
-    weights = {s: strategy_weights(s, grid, n_masks=20000, generator=torch.Generator().manual_seed(0))
+    weights = {s: pair_weights(s, grid, method="quick", n_masks=20000, generator=torch.Generator().manual_seed(0))
                for s in args.strategies} if args.version == "mechanism" else {}
     with torch_threads(1):
         for amp in args.amplitudes:
@@ -62,10 +63,10 @@ def main() -> None:
                                       None, 0)[args.task]
             for s in args.strategies:
                 start, cpu = time.perf_counter(), time.process_time()
-                rows = [run_one(args.version, base, s, seed, train, test, weights) for seed in args.seeds]
+                rows = [run_one(args.version, base, s, seed, train, test, weights, args.objective) for seed in args.seeds]
                 per_run = (time.perf_counter() - start) / len(args.seeds)
                 cpu_per_run = (time.process_time() - cpu) / len(args.seeds)
-                print(f"{args.version} {args.task} amp {amp} epochs {args.epochs} {s}: acc "
+                print(f"{args.version} {args.objective if args.version == 'mechanism' else ''} {args.task} amp {amp} epochs {args.epochs} {s}: acc "
                       + " ".join(f"{r['acc']:.3f}" for r in rows) + " | fall "
                       + " ".join(f"{r['fall']:.3f}" for r in rows) + " | clean-loss fall "
                       + " ".join(f"{r['clean_fall']:.3f}" for r in rows) + f" | {per_run:.1f} s/run wall, "

@@ -63,17 +63,19 @@ def run_task(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def run_task_mechanism(config: dict[str, Any], seed: int) -> dict[str, Any]:
-    """``mechanism_probe``: the tasks and seeds of ``run_task``, trained on L_std + R1 + R2 (Mixup's, CutMix's a, A)."""
-    return _task_probe(mechanism_probe, config, seed)
+    """``mechanism_probe``: the tasks and seeds of ``run_task``, trained on the preset's explicit objective
+    (Mixup's, CutMix's a, A)."""
+    return _task_probe(mechanism_probe, config, seed, objective=config["objective"])
 
 
-def _task_probe(probe: Callable[..., dict[str, Any]], config: dict[str, Any], seed: int) -> dict[str, Any]:
+def _task_probe(probe: Callable[..., dict[str, Any]], config: dict[str, Any], seed: int,
+                **options: Any) -> dict[str, Any]:
     """``probe`` (task dependence or its mechanism) on the preset's data, size, seeds and tasks, in one thread."""
     base = TrainConfig.from_dict({**TrainConfig().to_dict(), **config["train"]})
     with torch_threads(1):
         result = probe(base, tuple(config["seeds"]), data=config["data"], size=config["size"],
                        n_train=config["n_train"], n_test=config["n_test"],
-                       task_params=config["task_params"], task_seed=seed)
+                       task_params=config["task_params"], task_seed=seed, **options)
     return {"prediction": dict(PREDICTION), **result}
 
 

@@ -102,8 +102,9 @@ def summarize(finals: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequence[str] = ("mixup", "cutmix"),
                     data: str = "fashion-mnist", size: int = 14, n_train: int = 2000, n_test: int = 1000,
                     task_params: dict[str, dict[str, float]] | None = None, root: str | None = None,
-                    task_seed: int = 0) -> dict[str, Any]:
-    """The mechanism version: the same tasks and seeds, trained on L_std + R1 + R2 with each strategy's a, A.
+                    task_seed: int = 0, objective: str = "explicit-r1-r2") -> dict[str, Any]:
+    """The mechanism version: the same tasks and seeds, trained on L_std + R1 + R2 (or L_std + R2: ``objective``,
+    see ``experiments.mechanism.OBJECTIVES``) with each strategy's a, A.
 
     ``experiments.mechanism.train_explicit`` replaces mixing; a, A are
     ``pair_weights(method="quick")`` (exact where quick)."""
@@ -115,10 +116,11 @@ def mechanism_probe(base: TrainConfig, seeds: Sequence[int], *, strategies: Sequ
                                generator=torch.Generator().manual_seed(task_seed)) for s in strategies}
     out: dict[str, Any] = {"tasks": {}, "size": size, "n_train": n_train,
                            "n_test": n_test, "seeds": list(seeds), "config": base.to_dict(), "task_params": params,
-                           "objective": "L_std + R1 + R2 (moment form, data moments of the training set)"}
+                           "objective": ("L_std + R1 + R2" if objective == "explicit-r1-r2" else "L_std + R2")
+                           + " (moment form, data moments of the training set)"}
     for name, (train, test) in build_tasks(data, size, n_train, n_test, params, root, task_seed).items():
         finals = {s: [train_explicit(replace(base, strategy="none", seed=seed), train, test, weights[s].a_p,
-                                     weights[s].a_pq) for seed in seeds] for s in strategies}
+                                     weights[s].a_pq, objective) for seed in seeds] for s in strategies}
         out["tasks"][name] = summarize(finals)
     return out
 
