@@ -143,7 +143,7 @@ def test_bad_items_and_loader_options_are_refused(tiny):
         fit(subset, None, train_data=loader, progress=False)
     with pytest.raises(ValueError, match="needs schedule='constant'"):
         fit(CONFIG, None, train_data=DataLoader(Stream(tiny[0]), batch_size=16), progress=False)
-    with pytest.raises(ValueError, match="pass train_data or train_set, not both"):
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="pass train_data or train_set, not both"):
         fit(CONFIG, None, train_data=Pairs(tiny[0]), train_set=tiny[0], progress=False)
     with pytest.raises(ValueError, match="names a user's data set: pass it as train_data"):
         fit(TrainConfig(data="custom:Pairs"), None, progress=False)
