@@ -32,6 +32,7 @@ from msda_theory.attacks.loss import attack_mode, check_labels
 from msda_theory.attacks.pgd import check_schedule
 from msda_theory.attacks.registry import Attack, AttackSettings, get_attack
 from msda_theory.attacks.sanity import SanityTally
+from msda_theory.attacks.settings import with_overrides
 from msda_theory.finite import check_finite, check_model_output
 from msda_theory.models import predict
 
@@ -184,18 +185,13 @@ def evaluate_robustness(
     eps_list: Sequence[float] | None = None,
     *,
     attack: str = "pgd",
-    norm: str = "linf",
+    settings: AttackSettings | None = None,
     n: int | None = None,
-    steps: int = 10,
-    step_size: float | None = None,
-    restarts: int = 1,
-    random_start: bool = True,
-    bounds: tuple[float, float] = (0.0, 1.0),
     batch_size: int = 500,
     preprocessing: tuple[Any, Any] | None = None,
     progress: bool | None = None,
     per_image: bool = False,
-    generator: torch.Generator | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
     """acc(eps) for each eps under a registered attack on the first n samples, with 95% Wilson intervals.
 
@@ -205,14 +201,18 @@ def evaluate_robustness(
             is refused naming the first index), with labels ``y`` (N,) int64; or a DataLoader (or any
             iterable of (x, y) batches) or a map-style Dataset of (x, y), with ``y=None``.
         eps_list: radii, each >= 0; eps = 0 is the clean accuracy.
-        attack: a name in ``ATTACKS`` (``"fgsm"`` or ``"pgd"``); ``steps``, ``step_size``,
-            ``restarts``, ``random_start`` and ``generator`` apply to iterative attacks (PGD).
-        norm: ``"linf"`` or ``"l2"``.
+        attack: a name in ``ATTACKS`` (``"fgsm"`` or ``"pgd"``).
+        settings: the threat model and the attack's budget, an ``AttackSettings`` (default: its defaults):
+            ``norm`` (``"linf"`` or ``"l2"``), ``bounds`` (the valid input range, default (0, 1)), and for
+            iterative attacks (PGD) ``steps`` (10), ``step_size`` (None: 2.5 * eps / steps), ``restarts`` (1),
+            ``random_start`` (True) and ``generator`` (the random starts' source).
         n: evaluate the first n samples (all when None).
         batch_size: samples per attack batch (tensors and Datasets; a DataLoader keeps its own).
         preprocessing: (mean, std) per channel: the model sees (x − mean) / std, the attack works on x.
         progress: a tqdm bar over the samples (None: only on a terminal).
         per_image: also return ``correct_per_image``, a list per eps of one bool per sample.
+        **overrides: fields of ``settings`` by name (``norm="l2", steps=20``), replacing the settings' values;
+            any other keyword is a TypeError naming the valid ones.
 
     Returns:
         ``{"attack", "norm", "eps", "accuracy", "ci_low", "ci_high", "correct",
@@ -222,19 +222,25 @@ def evaluate_robustness(
         :mod:`msda_theory.attacks.sanity`.
     """
     chosen = get_attack(attack)
-    settings = AttackSettings(norm=norm, bounds=bounds, steps=steps, step_size=step_size, restarts=restarts,
-                              random_start=random_start, generator=generator)
+    settings = with_overrides(settings, overrides)
     eps, settings = check_options(eps_list, settings, n, batch_size)
     data, total = batches(x, y, n, batch_size)
     counts = count_under_attack(with_preprocessing(model, preprocessing), data, eps, chosen, settings,
                                 total=total, progress=progress, per_image=per_image)
+    return _result(attack, chosen, eps, settings, counts, per_image)
+
+
+def _result(name: str, chosen: Attack, eps: list[float], settings: AttackSettings, counts: dict[str, Any],
+            per_image: bool) -> dict[str, Any]:
+    """``evaluate_robustness``'s dict from the counts of ``count_under_attack``."""
+    steps, step_size, restarts = settings.steps, settings.step_size, settings.restarts
     n, correct = counts["n"], counts["correct"]
     accuracy = [c / n for c in correct]
     intervals = [wilson_interval(c, n) for c in correct]
     fgsm_accuracy = [c / n for c in counts["fgsm_correct"]] if chosen.iterative else None
     result = {
-        "attack": attack,
-        "norm": norm,
+        "attack": name,
+        "norm": settings.norm,
         "eps": eps,
         "accuracy": accuracy,
         "ci_low": [lo for lo, _ in intervals],
@@ -244,7 +250,7 @@ def evaluate_robustness(
         "steps": steps if chosen.iterative else 1,
         "step_size": [check_schedule(e, steps, step_size, restarts) if chosen.iterative else e for e in eps],
         "restarts": restarts if chosen.iterative else 1,
-        "random_start": random_start if chosen.iterative else False,
+        "random_start": settings.random_start if chosen.iterative else False,
         "bounds": list(settings.bounds),
         "sanity": counts["tally"].report(n, accuracy, fgsm_accuracy),
     }

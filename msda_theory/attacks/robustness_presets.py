@@ -15,6 +15,7 @@ from torch import nn
 
 from msda_theory.attacks import threat
 from msda_theory.attacks.evaluate import evaluate_robustness
+from msda_theory.attacks.settings import AttackSettings
 
 LINF_EPS = (0.0, 1 / 255, 2 / 255, 4 / 255, 8 / 255)
 L2_EPS = (0.0, 0.1, 0.25, 0.5, 1.0)
@@ -66,9 +67,8 @@ def evaluate_preset(
     n = None if preset.n is None else min(preset.n, x.shape[0])
     results = []
     for norm in norms:
-        result = evaluate_robustness(
-            model, x, y, preset.eps(norm), attack=preset.attack, norm=norm, n=n, steps=preset.steps,
-            restarts=preset.restarts, batch_size=batch_size, generator=generator,
-        )
+        settings = AttackSettings(norm=norm, steps=preset.steps, restarts=preset.restarts, generator=generator)
+        result = evaluate_robustness(model, x, y, preset.eps(norm), attack=preset.attack, settings=settings, n=n,
+                                     batch_size=batch_size)
         results.append({"preset": preset.name, **result})
     return results

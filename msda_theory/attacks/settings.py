@@ -6,10 +6,12 @@
 of an iterative attack (steps, step_size, restarts, random_start, generator);
 an attack reads what it needs. ``AttackRun`` is its output with the trace the
 sanity checks need. ``check_attack_inputs`` validates what all attacks share.
+``with_overrides`` applies keyword overrides (``norm=``, ``steps=``, ...) to a settings object.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import torch
 
@@ -27,6 +29,22 @@ class AttackSettings:
     restarts: int = 1
     random_start: bool = True
     generator: torch.Generator | None = None
+
+
+def with_overrides(settings: AttackSettings | None, overrides: dict[str, Any]) -> AttackSettings:
+    """``settings`` (default ``AttackSettings()``) with the fields named in ``overrides`` replaced.
+
+    A keyword given beside ``settings`` wins over the settings' field (``settings`` is a base, the keywords
+    the call's changes). Raises TypeError naming the valid fields on an unknown keyword.
+    """
+    base = AttackSettings() if settings is None else settings
+    if not isinstance(base, AttackSettings):
+        raise TypeError(f"settings must be an AttackSettings, got {type(base).__name__}")
+    valid = tuple(f.name for f in fields(AttackSettings))
+    unknown = sorted(set(overrides) - set(valid))
+    if unknown:
+        raise TypeError(f"unknown attack settings {unknown}; valid: {', '.join(valid)}")
+    return replace(base, **overrides) if overrides else base
 
 
 @dataclass(frozen=True)

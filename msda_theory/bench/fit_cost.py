@@ -73,7 +73,8 @@ def fit_section(*, epochs: int = 5, n_train: int = 1000, n_test: int = 500, repe
         runs = iter(range(10**9))
 
         def with_fit() -> nn.Module:
-            return fit(config, Path(root) / f"run{next(runs)}", progress=False, train_set=train, test_set=test).model
+            return fit(config, Path(root) / f"run{next(runs)}", progress=False, train_data=train, test_data=test,
+                       keep_config_data=True).model
 
         same = all(torch.equal(a, b) for a, b in zip(with_fit().state_dict().values(),
                                                       bare_loop(config, train, test).state_dict().values()))

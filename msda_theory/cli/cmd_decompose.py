@@ -24,7 +24,7 @@ from msda_theory.cli._model_source import checkpoint_model, model_spec, user_dat
 from msda_theory.data import load
 from msda_theory.data.user import is_user_data
 from msda_theory.experiments.decomposition import binary_labels
-from msda_theory.regularizers import decompose
+from msda_theory.regularizers import DecomposeSettings, decompose
 from msda_theory.train.checkpoint import read_checkpoint
 from msda_theory.train.origin import build_within_cap
 from msda_theory.weights import METHODS as WEIGHT_METHODS
@@ -103,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         k = num_classes
     model = _model(args, tuple(x.shape[1:]), k)
-    result = decompose(model, x, y, sampler, loss=args.loss, weights=args.weights,
-                       estimator=args.estimator, n_masks=args.n_masks, progress=not args.quiet,
+    settings = DecomposeSettings(estimator=args.estimator, weights=args.weights, n_masks=args.n_masks)
+    result = decompose(model, x, y, sampler, loss=args.loss, settings=settings, progress=not args.quiet,
                        generator=generator_from_seed(args.seed))
     payload = result.as_dict()
     payload["config"].update(data=args.data, subset=args.subset, model=args.model, seed=args.seed,

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from msda_theory.attacks import ATTACKS, NORMS, PRESETS, Preset, evaluate_robustness, get_preset
+from msda_theory.attacks import ATTACKS, NORMS, PRESETS, AttackSettings, Preset, evaluate_robustness, get_preset
 from msda_theory.cli._common import data_names, generator_from_seed, output_file, write_json
 from msda_theory.cli._model_source import (
     checkpoint_model, model_spec, parse_preprocessing, user_data_tensors, user_model,
@@ -173,13 +173,13 @@ def run(args: argparse.Namespace) -> int:
     generator = generator_from_seed(args.seed)
     n = args.n if args.n is not None else (None if preset.n is None else min(preset.n, len(y)))
     x, y = choose_samples(x, y, n, args.sample, generator)
+    settings = AttackSettings(norm=args.norm, steps=pgd_steps(args.steps, preset), step_size=args.step_size,
+                              restarts=args.restarts if args.restarts is not None else preset.restarts,
+                              generator=generator)
     result = evaluate_robustness(
-        model.to(device), x, y, eps, attack=args.attack or preset.attack, norm=args.norm,
-        steps=pgd_steps(args.steps, preset),
-        step_size=args.step_size, restarts=args.restarts if args.restarts is not None else preset.restarts,
+        model.to(device), x, y, eps, attack=args.attack or preset.attack, settings=settings,
         batch_size=args.batch_size, preprocessing=preprocessing,
         progress=False if getattr(args, "quiet", False) else None,  # None: a bar on a terminal only
-        generator=generator,
     )
     payload = {"checkpoint": args.checkpoint and str(args.checkpoint), "config": config, "preset": preset.name,
                "seed": args.seed, "sample": args.sample, **result}

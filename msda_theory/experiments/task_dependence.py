@@ -129,7 +129,7 @@ def _final(config: TrainConfig, train: Any, test: Any) -> dict[str, Any]:
     """Train once with ``fit``; the last epoch's clean train / test accuracy, the training-loss curve (the mixed
     loss, averaged over each epoch's draws) and the clean training-loss curve (the unmixed training set, after
     each epoch)."""
-    epochs = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
+    epochs = fit(config, progress=False, train_data=train, test_data=test, keep_config_data=True).metrics["epochs"]
     return {**epochs[-1], "train_loss_curve": [e["train_loss"] for e in epochs],
             "clean_train_loss_curve": [e["clean_train_loss"] for e in epochs]}
 

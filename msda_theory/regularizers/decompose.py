@@ -23,16 +23,14 @@ from msda_theory.masks._base import MaskSampler
 from msda_theory.regularizers.data_moments import data_moments
 from msda_theory.regularizers import plan
 from msda_theory.regularizers.derivatives import as_rows, eval_mode
-from msda_theory.regularizers.direct import PARTNER_MODES
 from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.regularizers.piecewise import piecewise_note
-from msda_theory.weights import METHODS as WEIGHT_METHODS
+from msda_theory.regularizers.settings import ESTIMATORS, DecomposeSettings, check_options, with_overrides
 from msda_theory.weights import QUICK_EXACT, MaskSet, pair_weights, resolve_method
-from msda_theory.regularizers.stream import (DEFAULT_BUDGET, AnchorStats, chunk_values, evaluations_per_call,
-                                             evaluations_per_image, streamed_terms)
+from msda_theory.regularizers.stream import (AnchorStats, chunk_values, evaluations_per_call, evaluations_per_image,
+                                             streamed_terms)
 
-ESTIMATORS = ("auto", "moment", "direct")
 FIELDS = ("l_std", "r1", "r2", "r3", "l_msda", "remainder", "r1_se", "r2_se", "r3_se", "l_msda_se", "remainder_se")
 
 
@@ -121,23 +119,6 @@ def check_input_gradient(f: Callable[[Tensor], Tensor], x: Tensor) -> int:
     return out.shape[1]
 
 
-def check_options(sampler: Any, estimator: str, weights: str, n_masks: Any, partners: str, batch_size: Any) -> None:
-    """Raise ValueError on options ``decompose`` does not know."""
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if weights not in WEIGHT_METHODS:
-        raise ValueError(f"weights must be one of {WEIGHT_METHODS}, got {weights!r}")
-    if partners not in PARTNER_MODES:
-        raise ValueError(f"partners must be one of {PARTNER_MODES}, got {partners!r}")
-    if n_masks == "all":
-        if not isinstance(getattr(sampler, "masks", None), Tensor):
-            raise ValueError("n_masks='all' enumerates a finite mask law: pass a MaskSet")
-    elif isinstance(n_masks, bool) or not isinstance(n_masks, int) or n_masks < 1:
-        raise ValueError(f"n_masks must be a positive integer or 'all', got {n_masks!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-
 def sampled_terms(f: Callable[[Tensor], Tensor], loss: Any, x: Tensor, y: Tensor, reference: Tensor,
                   sampler: MaskSampler, *, n_masks: int | str, partners: str, derivatives: bool,
                   scales: tuple[float, ...] = (1.0,), batch_size: int,
@@ -167,11 +148,9 @@ def anchors(model: Any, x: Any, y: Tensor | None) -> tuple[Tensor, Tensor]:
 
 
 def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sampler: MaskSampler, *,
-              loss: str = "ce",
-              weights: str = "exact", estimator: str = "auto", n_masks: int | str = 64,
-              partners: str = "sample", reference: Tensor | None = None, weight_samples: int = 4096,
-              batch_size: int = 2048, per_sample: bool = False, memory_budget: int = DEFAULT_BUDGET,
-              progress: bool | None = None, generator: torch.Generator | None = None) -> Decomposition:
+              loss: str = "ce", settings: DecomposeSettings | None = None, reference: Tensor | None = None,
+              per_sample: bool = False, progress: bool | None = None, generator: torch.Generator | None = None,
+              **overrides: Any) -> Decomposition:
     """L_msda = L_std + R1 + R2 + R3 + remainder for ``model`` on (x, y) under ``sampler``.
 
     Args:
@@ -185,24 +164,27 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
             sample is read (one pass) and cast to the model's dtype.
         sampler: the mask law D_M (anything with ``sample``; a ``MaskSet`` for exact enumeration).
         loss: 'ce', 'bce' or 'mse' (section 1).
-        weights: the moment form's a, A by a ``pair_weights`` method: 'exact' (default), 'auto' (exact where
-            there is a closed form), 'quick' (exact for Mixup, CutMix, HMix, a MaskSet), 'mc' or 'mask-set'.
-            Every Monte Carlo choice draws ``weight_samples`` masks and keeps them (method 'mask-set'), so
-            that the R SEs cover the weights' error; moment estimator only.
-        estimator: 'auto' (default: the cheaper of the two for this input, see ``plan.py``; direct
+        settings: how to estimate and what to spend, a ``DecomposeSettings`` (default: its defaults):
+            ``estimator``: 'auto' (default: the cheaper of the two for this input, see ``plan.py``; direct
             unless the images are small and the draws many), 'moment' (weights times moments: one
             HVP per input coordinate per image; its R SEs cover the weights only) or 'direct'
             (averages over draws: SEs over the draws).
-        n_masks: draws (mask, partner) per image for the direct terms and L_msda, or 'all' for a ``MaskSet``
-            (not the weights' masks: those are ``weight_samples``, ``pair_weights``'s ``n_masks``).
-        partners: 'sample' (one partner per draw) or 'all' (every reference image per draw).
-        reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
-        batch_size: the most images evaluated in one call.
-        per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
-        memory_budget: bytes the evaluation batch may use (default 2 GiB); the data are processed in
+            ``weights``: the moment form's a, A by a ``pair_weights`` method: 'exact' (default), 'auto' (exact
+            where there is a closed form), 'quick' (exact for Mixup, CutMix, HMix, a MaskSet), 'mc' or
+            'mask-set'. Every Monte Carlo choice draws ``weight_samples`` (4096) masks and keeps them (method
+            'mask-set'), so that the R SEs cover the weights' error; moment estimator only.
+            ``n_masks``: draws (mask, partner) per image for the direct terms and L_msda (64), or 'all' for a
+            ``MaskSet`` (not the weights' masks: those are ``weight_samples``, ``pair_weights``'s ``n_masks``).
+            ``partners``: 'sample' (default: one partner per draw) or 'all' (every reference image per draw).
+            ``batch_size``: the most images evaluated in one call (2048).
+            ``memory_budget``: bytes the evaluation batch may use (default 2 GiB); the data are processed in
             chunks of anchors x draws that fit it, so peak memory grows with neither n nor n_masks.
+        reference: the partner images (m, C, H, W) defining mu, Sigma (default: x).
+        per_sample: also return per-image tensors (n,) of the terms the estimator has per image.
         progress: tqdm bars over the chunks and the HVP columns (None: only on a terminal).
         generator: the source of every draw.
+        **overrides: fields of ``settings`` by name (``estimator="direct", n_masks=8``), replacing the
+            settings' values; any other keyword is a TypeError naming the valid ones.
 
     Cost (direct estimator), per draw: one forward pass at x_i + delta (the loss), and one
     forward-over-forward jvp at x_i along delta, vmapped over the draws of a chunk, which gives
@@ -218,27 +200,24 @@ def decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor | None, sa
         SEs cover and ``notes`` what to know when reading it (R3 of a piecewise-linear model).
     """
     x, y = anchors(model, x, y)
+    settings = with_overrides(settings, overrides)
     check_inputs(model, x, y, sampler, reference)
-    check_options(sampler, estimator, weights, n_masks, partners, batch_size)
-    if isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget < 1:
-        raise ValueError(f"memory_budget must be a positive number of bytes, got {memory_budget!r}")
+    check_options(sampler, settings)
     with eval_mode(model):
-        return _decompose(model, x, y, sampler, loss=loss, weights=weights, estimator=estimator,
-                          n_masks=n_masks, partners=partners, reference=reference, weight_samples=weight_samples,
-                          batch_size=batch_size, per_sample=per_sample, memory_budget=memory_budget,
-                          progress=progress, generator=generator)
+        return _decompose(model, x, y, sampler, loss=loss, settings=settings, reference=reference,
+                          per_sample=per_sample, progress=progress, generator=generator)
 
 
 def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler: MaskSampler, *, loss: str,
-               weights: str, estimator: str, n_masks: int | str, partners: str, reference: Tensor | None,
-               weight_samples: int, batch_size: int, per_sample: bool, memory_budget: int,
-               progress: bool | None, generator: torch.Generator | None) -> Decomposition:
+               settings: DecomposeSettings, reference: Tensor | None, per_sample: bool, progress: bool | None,
+               generator: torch.Generator | None) -> Decomposition:
     """``decompose`` on checked inputs, the model already in eval mode."""
+    estimator, weights, n_masks, partners = settings.estimator, settings.weights, settings.n_masks, settings.partners
     glm = get_loss(loss)
     reference = x if reference is None else reference.to(device=x.device, dtype=x.dtype)
     f = as_rows(model, glm)
     k = check_input_gradient(f, x)
-    evaluations = evaluations_per_call(f, x, memory_budget, batch_size)
+    evaluations = evaluations_per_call(f, x, settings.memory_budget, settings.batch_size)
     work = plan.estimate(f, x, evaluations_per_image(sampler, n_masks, partners, reference.shape[0]), k)
     method = weight_method(weights, sampler)
     ready = method == "mask-set" or isinstance(sampler, (MaskSet, *QUICK_EXACT))  # no slow exact sum first
@@ -255,9 +234,10 @@ def _decompose(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler:
             terms, per = _direct_terms(stats, exact)
             remainder, remainder_se, per["remainder"] = stats["remainder"].summary(exact=exact)
         else:
-            w = pair_weights(sampler, tuple(x.shape[-2:]), method=method, n_masks=weight_samples, generator=generator)
-            terms = moment_terms(f, glm, x, rows, data_moments(reference), w, batch_size=min(batch_size, evaluations),
-                                 progress=progress)
+            w = pair_weights(sampler, tuple(x.shape[-2:]), method=method, n_masks=settings.weight_samples,
+                             generator=generator)
+            terms = moment_terms(f, glm, x, rows, data_moments(reference), w,
+                                 batch_size=min(settings.batch_size, evaluations), progress=progress)
             per = {"r1": terms.pop("r1_i")}
             terms.pop("l_std_i")
             remainder = l_msda - float(l_std_i.mean()) - terms["r1"] - terms["r2"] - terms["r3"]

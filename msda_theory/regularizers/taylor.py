@@ -18,7 +18,8 @@ import torch
 from torch import Tensor
 
 from msda_theory.masks._base import MaskSampler
-from msda_theory.regularizers.decompose import check_inputs, check_options, sampled_terms
+from msda_theory.regularizers.decompose import check_inputs, sampled_terms
+from msda_theory.regularizers.settings import DecomposeSettings, check_options
 from msda_theory.regularizers.derivatives import as_rows
 from msda_theory.regularizers.direct import mean_and_se
 from msda_theory.regularizers.losses import get_loss, label_rows
@@ -36,7 +37,8 @@ def taylor_scan(model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, sampler
         coefficient whose mean is ~0), so its log-log slope is not a test of the order; this one is.
     """
     check_inputs(model, x, y, sampler, reference)
-    check_options(sampler, "direct", "exact", n_masks, partners, batch_size)
+    check_options(sampler, DecomposeSettings(estimator="direct", n_masks=n_masks, partners=partners,
+                                             batch_size=batch_size))
     scales = tuple(float(t) for t in ts)
     if not scales or any(not np.isfinite(t) or t <= 0 for t in scales):
         raise ValueError(f"ts must be a non-empty sequence of positive numbers, got {list(ts)!r}")

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -196,17 +197,34 @@ def _epoch_record(epoch: int, stats: dict[str, Any], model: nn.Module, task: Tas
     return record
 
 
-def _user_task(config: TrainConfig, model: ModelSource, train_data: Any, test_data: Any, train_set: Any,
-               test_set: Any) -> tuple[TrainConfig, Task, str]:
+def _user_task(config: TrainConfig, model: ModelSource, train_data: Any, test_data: Any,
+               keep_config_data: bool) -> tuple[TrainConfig, Task, str]:
     """(config naming the user's objects, the task, its source) for ``fit``'s data arguments."""
-    if train_data is not None and train_set is not None:
-        raise ValueError("pass train_data or train_set, not both")
     if test_data is not None and train_data is None:
         raise ValueError("test_data needs train_data (a run trains and tests on data of one kind)")
-    config = describe(config, model, train_data)
-    given_train = train_data if train_data is not None else train_set
-    task = prepare_task(config, given_train, test_data if train_data is not None else test_set)
-    return config, task, _source(task, given_train is not None)
+    if keep_config_data and train_data is None:
+        raise ValueError("keep_config_data=True needs train_data (the data that stand for config.data)")
+    config = describe(config, model, None if keep_config_data else train_data)
+    task = prepare_task(config, train_data, test_data)
+    return config, task, _source(task, train_data is not None)
+
+
+def _deprecated_data(aliases: dict[str, Any], train_data: Any, test_data: Any) -> tuple[Any, Any, bool]:
+    """(train_data, test_data, keep_config_data) from ``fit``'s deprecated ``train_set=`` / ``test_set=``.
+
+    They meant ``train_data=`` / ``test_data=`` with ``keep_config_data=True``; a DeprecationWarning says so.
+    """
+    unknown = sorted(set(aliases) - {"train_set", "test_set"})
+    if unknown:
+        raise TypeError(f"fit() got unexpected keyword arguments {unknown}")
+    warnings.warn("fit(train_set=..., test_set=...) is deprecated and will be removed: pass train_data=..., "
+                  "test_data=... with keep_config_data=True", DeprecationWarning, stacklevel=3)
+    train_set, test_set = aliases.get("train_set"), aliases.get("test_set")
+    for new, old, name in ((train_data, train_set, "train"), (test_data, test_set, "test")):
+        if new is not None and old is not None:
+            raise ValueError(f"pass {name}_data or {name}_set, not both")
+    return (train_set if train_set is not None else train_data, test_set if test_set is not None else test_data,
+            train_set is not None)
 
 
 def fit(
@@ -216,12 +234,12 @@ def fit(
     model: ModelSource = None,
     train_data: Any = None,
     test_data: Any = None,
+    keep_config_data: bool = False,
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = True,
-    train_set: Any = None,
-    test_set: Any = None,
     callback: EpochCallback | None = None,
+    **deprecated: Any,
 ) -> RunResult:
     """Train ``config.model`` on ``config.data`` with ``config.strategy`` for ``config.epochs`` epochs.
 
@@ -238,8 +256,11 @@ def fit(
             ``DataLoader`` of (x, y) batches (streamed every epoch; ``subset`` and
             ``classes`` do not apply, the data fingerprint is stated as unavailable), or
             in-memory data with ``.x``/``.y``. The returned config's ``data`` is
-            ``custom:<class name>``; K is the data set's ``num_classes``, ``len(classes)``
-            or the largest label + 1.
+            ``custom:<class name>`` (unless ``keep_config_data``); K is the data set's ``num_classes``,
+            ``len(classes)`` or the largest label + 1. Also in-memory data (``.x`` (N, C, H, W), ``.y``
+            (N,), ``.num_classes``). Without test data no test metrics are recorded (they are None).
+        keep_config_data: the data stand for what ``config.data`` names (the experiments' synthetic or
+            derived tasks): the recorded config keeps its ``data`` and ``batch_size`` as given.
         out_dir: run folder; after every epoch ``checkpoint.pt`` and ``metrics.json``
             are written atomically. None: nothing is written.
         resume: continue from ``out_dir/checkpoint.pt`` if it exists (its config must
@@ -250,12 +271,10 @@ def fit(
             ``overwrite`` a folder holding a run is refused. The folder is locked
             (``run_lock``) for the whole call.
         progress: show a tqdm bar per epoch.
-        train_set, test_set: in-memory data (``.x`` (N, C, H, W), ``.y`` (N,),
-            ``.num_classes``) used instead of loading ``config.data``, the config kept as
-            given (the experiments' synthetic tasks); without test data no test metrics are
-            recorded (they are None).
         callback: called as ``callback(epoch, model, record)`` after each finished
             epoch (1-based) and its checkpoint; e.g. to track regularizers along training.
+        **deprecated: ``train_set=``, ``test_set=``, this round only: ``train_data=``, ``test_data=`` with
+            ``keep_config_data=True`` (a DeprecationWarning); any other keyword is a TypeError.
 
     Returns:
         RunResult(model, metrics, config (as recorded), out_dir); ``metrics["epochs"]`` holds one
@@ -264,7 +283,9 @@ def fit(
         clean_train_loss/accuracy with ``eval_train``).
     """
     device = resolve_device(config.device)
-    config, task, source = _user_task(config, model, train_data, test_data, train_set, test_set)
+    if deprecated:
+        train_data, test_data, keep_config_data = _deprecated_data(deprecated, train_data, test_data)
+    config, task, source = _user_task(config, model, train_data, test_data, keep_config_data)
     task = task.to(device)
     task_info = {**_task_info(task, source), "data": data_fingerprint(task)}
     module = init_model(config, task, model).to(device)

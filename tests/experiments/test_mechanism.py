@@ -68,7 +68,7 @@ def test_zero_weights_train_exactly_like_vanilla_fit() -> None:
     config = TrainConfig(data="synthetic", model="cnn", optimizer="adam", lr=1e-2, epochs=3, batch_size=16,
                          strategy="none", seed=5, eval_train=True)
     ours = train_explicit(config, train, test, torch.zeros(6, 6), torch.zeros(36, 36))
-    ref = fit(config, progress=False, train_set=train, test_set=test).metrics["epochs"]
+    ref = fit(config, progress=False, keep_config_data=True, train_data=train, test_data=test).metrics["epochs"]
     assert ours["train_loss_curve"] == pytest.approx([e["train_loss"] for e in ref], rel=1e-5)
     assert ours["test_accuracy"] == ref[-1]["test_accuracy"]
     assert ours["clean_train_accuracy"] == ref[-1]["clean_train_accuracy"]

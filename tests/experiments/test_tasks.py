@@ -53,7 +53,7 @@ def test_local_task_is_learnable_by_the_cnn(backgrounds):
     test = tasks.local_task(backgrounds, 300, generator=torch.Generator().manual_seed(1))
     config = TrainConfig(data="synthetic", model="cnn", optimizer="adam", lr=2e-3, epochs=8, batch_size=64)
     with torch_threads(1):
-        result = fit(config, progress=False, train_set=train, test_set=test)
+        result = fit(config, progress=False, keep_config_data=True, train_data=train, test_data=test)
     assert result.metrics["epochs"][-1]["test_accuracy"] > 0.8
 
 

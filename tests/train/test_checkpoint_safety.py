@@ -54,7 +54,8 @@ def spies(monkeypatch):
 def run_state(tmp_path_factory, tiny) -> dict:
     """The checkpoint dict of a one-epoch built-in (linear) run on the tiny task."""
     folder = tmp_path_factory.mktemp("safety") / "run"
-    fit(TrainConfig(model="linear", epochs=1, batch_size=32), folder, train_set=tiny[0], progress=False)
+    fit(TrainConfig(model="linear", epochs=1, batch_size=32), folder,
+        keep_config_data=True, train_data=tiny[0], progress=False)
     return read_checkpoint(folder)
 
 

@@ -21,9 +21,9 @@ def config(**kw):
 
 def test_same_seed_same_metrics_other_seed_other_metrics(tiny):
     train, test = tiny
-    a = fit(config(), progress=False, train_set=train, test_set=test)
-    b = fit(config(), progress=False, train_set=train, test_set=test)
-    c = fit(config(seed=1), progress=False, train_set=train, test_set=test)
+    a = fit(config(), progress=False, keep_config_data=True, train_data=train, test_data=test)
+    b = fit(config(), progress=False, keep_config_data=True, train_data=train, test_data=test)
+    c = fit(config(seed=1), progress=False, keep_config_data=True, train_data=train, test_data=test)
     assert without_timing(a.metrics["epochs"]) == without_timing(b.metrics["epochs"])
     assert a.metrics["epochs"][0]["train_loss"] != c.metrics["epochs"][0]["train_loss"]
 
@@ -32,33 +32,37 @@ def test_fit_leaves_the_global_generator_alone(tiny):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    fit(config(), progress=False, train_set=tiny[0])
+    fit(config(), progress=False, keep_config_data=True, train_data=tiny[0])
     assert torch.equal(torch.rand(3), expected)
 
 
 def test_resume_equals_an_uninterrupted_run(tiny, tmp_path):
     train, test = tiny
     cfg = config(epochs=2)
-    straight = fit(cfg, tmp_path / "a", progress=False, train_set=train, test_set=test)
+    straight = fit(cfg, tmp_path / "a", progress=False, keep_config_data=True, train_data=train, test_data=test)
 
     def stop_after_first(epoch, model, record):
         raise KeyboardInterrupt  # a run killed after epoch 1 was written
 
     with pytest.raises(KeyboardInterrupt):
-        fit(cfg, tmp_path / "b", progress=False, train_set=train, test_set=test, callback=stop_after_first)
+        fit(cfg, tmp_path / "b", progress=False,
+            keep_config_data=True, train_data=train, test_data=test, callback=stop_after_first)
     assert len(json.loads((tmp_path / "b" / "metrics.json").read_text())["epochs"]) == 1
-    resumed = fit(cfg, tmp_path / "b", resume=True, progress=False, train_set=train, test_set=test)
+    resumed = fit(cfg, tmp_path / "b", resume=True, progress=False,
+                  keep_config_data=True, train_data=train, test_data=test)
     assert without_timing(resumed.metrics["epochs"]) == without_timing(straight.metrics["epochs"])
     for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
         assert torch.equal(p, q)
-    again = fit(cfg, tmp_path / "b", resume=True, progress=False, train_set=train, test_set=test)
+    again = fit(cfg, tmp_path / "b", resume=True, progress=False,
+                keep_config_data=True, train_data=train, test_data=test)
     assert again.metrics["epochs"] == resumed.metrics["epochs"]  # finished: nothing retrained
 
 
 def test_resume_refuses_a_different_config(tiny, tmp_path):
-    fit(config(), tmp_path, progress=False, train_set=tiny[0])
+    fit(config(), tmp_path, progress=False, keep_config_data=True, train_data=tiny[0])
     with pytest.raises(ValueError, match=r"cannot resume .*different config \(fields \['strategy'\]\)"):
-        fit(config(strategy="cutmix:alpha=0.5"), tmp_path, resume=True, progress=False, train_set=tiny[0])
+        fit(config(strategy="cutmix:alpha=0.5"), tmp_path, resume=True, progress=False,
+            keep_config_data=True, train_data=tiny[0])
 
 
 def test_files_are_written_atomically_after_every_epoch(tiny, tmp_path):
@@ -69,7 +73,8 @@ def test_files_are_written_atomically_after_every_epoch(tiny, tmp_path):
         seen.append((epoch, len(metrics["epochs"]), read_checkpoint(tmp_path)["epoch"]))
         assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
 
-    result = fit(config(epochs=3), tmp_path, progress=False, train_set=tiny[0], test_set=tiny[1], callback=check)
+    result = fit(config(epochs=3), tmp_path, progress=False,
+                 keep_config_data=True, train_data=tiny[0], test_data=tiny[1], callback=check)
     assert seen == [(1, 1, 1), (2, 2, 2), (3, 3, 3)]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["config"] == result.config.to_dict() and metrics["complete"]
@@ -79,7 +84,7 @@ def test_files_are_written_atomically_after_every_epoch(tiny, tmp_path):
 
 
 def test_checkpoint_loads_weights_only_and_rebuilds_the_model(tiny, tmp_path):
-    result = fit(config(optimizer="adam", lr=1e-3), tmp_path, progress=False, train_set=tiny[0])
+    result = fit(config(optimizer="adam", lr=1e-3), tmp_path, progress=False, keep_config_data=True, train_data=tiny[0])
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
     assert state["generators"]["order"].dtype == torch.uint8 and state["epoch"] == 1
     for path in (tmp_path, tmp_path / "checkpoint.pt"):
@@ -93,7 +98,7 @@ def test_binary_task_from_two_classes_trains_a_single_logit(tiny):
     train, test = tiny
     cfg = TrainConfig(model="linear", classes=(1, 2), binary=True, strategy="mixup", epochs=3, batch_size=16,
                       eval_train=True)
-    result = fit(cfg, progress=False, train_set=train, test_set=test)
+    result = fit(cfg, progress=False, keep_config_data=True, train_data=train, test_data=test)
     assert result.model(train.x[:4]).shape == (4, 1)
     record = result.metrics["epochs"][-1]
     assert result.metrics["task"]["n_train"] == int(((train.y == 1) | (train.y == 2)).sum())
@@ -102,17 +107,17 @@ def test_binary_task_from_two_classes_trains_a_single_logit(tiny):
 
 def test_binary_needs_two_classes(tiny):
     with pytest.raises(ValueError, match=r"binary needs a two-class task, got 4 classes"):
-        fit(TrainConfig(model="linear", binary=True), progress=False, train_set=tiny[0])
+        fit(TrainConfig(model="linear", binary=True), progress=False, keep_config_data=True, train_data=tiny[0])
 
 
 def test_subset_larger_than_the_data_is_refused(tiny):
     with pytest.raises(ValueError, match=r"subset=500 exceeds the 96 training samples"):
-        fit(TrainConfig(model="linear", subset=500), progress=False, train_set=tiny[0])
+        fit(TrainConfig(model="linear", subset=500), progress=False, keep_config_data=True, train_data=tiny[0])
 
 
 def test_training_learns_the_quadrant_task(tiny):
     cfg = TrainConfig(model="mlp", strategy="hmix", epochs=5, batch_size=16)
-    result = fit(cfg, progress=False, train_set=tiny[0], test_set=tiny[1])
+    result = fit(cfg, progress=False, keep_config_data=True, train_data=tiny[0], test_data=tiny[1])
     assert result.metrics["final"]["test_accuracy"] > 0.9
 
 
@@ -143,7 +148,7 @@ def test_cuda_is_refused_where_absent(tiny):
     if torch.cuda.is_available():
         pytest.skip("CUDA present")
     with pytest.raises(ValueError, match=r"device 'cuda' requested but CUDA is not available"):
-        fit(replace(config(), device="cuda"), progress=False, train_set=tiny[0])
+        fit(replace(config(), device="cuda"), progress=False, keep_config_data=True, train_data=tiny[0])
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -155,7 +160,8 @@ def test_non_finite_pixels_are_refused_before_training_with_their_count(tiny, tm
     sets[split].x[3, 0, 1, 1], sets[split].x[5, 0, 0, 0] = float("nan"), float("inf")
     message = rf"^x \({'training' if split == 'train' else 'test'} set\) holds 2 non-finite values$"
     with pytest.raises(ValueError, match=message):
-        fit(config(strategy=strategy), tmp_path, progress=False, train_set=sets["train"], test_set=sets["test"])
+        fit(config(strategy=strategy), tmp_path, progress=False,
+            keep_config_data=True, train_data=sets["train"], test_data=sets["test"])
     assert not (tmp_path / "checkpoint.pt").exists()
 
 

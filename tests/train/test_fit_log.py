@@ -16,7 +16,7 @@ def test_every_epoch_logs_one_labelled_rounded_line(tiny, caplog: pytest.LogCapt
     train, test = tiny
     config = TrainConfig(model="linear", strategy="cutmix", epochs=2, batch_size=32, seed=3)
     with caplog.at_level(logging.INFO, logger="msda_theory"):
-        run = fit(config, progress=False, train_set=train, test_set=test)
+        run = fit(config, progress=False, keep_config_data=True, train_data=train, test_data=test)
     lines = [r.getMessage() for r in caplog.records if r.name == "msda_theory.train.fit"]
     assert [LINE.match(x).group(1) for x in lines] == ["1", "2"], lines
     accuracy = run.metrics["epochs"][-1]["test_accuracy"]

@@ -34,7 +34,7 @@ def weights(result) -> torch.Tensor:
 def test_a_dataset_trains_exactly_as_the_same_tensors_in_memory(tiny):
     """Twin: the Dataset path (read item by item, collated) against the tensors fit used before."""
     train, test = tiny
-    direct = fit(CONFIG, None, train_set=train, test_set=test, progress=False)
+    direct = fit(CONFIG, None, keep_config_data=True, train_data=train, test_data=test, progress=False)
     user = fit(CONFIG, None, train_data=Pairs(train), test_data=Pairs(test), progress=False)
     assert torch.equal(weights(direct), weights(user))
     assert user.metrics["final"]["test_accuracy"] == direct.metrics["final"]["test_accuracy"]
@@ -66,7 +66,8 @@ def test_a_factory_model_is_recorded_and_loads_only_into_a_given_module(tmp_path
         "def other():\n    return small()\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     for model in ("user_models:small", from_factory("user_models:small")):
-        result = fit(CONFIG, tmp_path / "run", model=model, train_set=tiny[0], overwrite=True, progress=False)
+        result = fit(CONFIG, tmp_path / "run", model=model,
+                     keep_config_data=True, train_data=tiny[0], overwrite=True, progress=False)
         assert result.config.model == "factory:user_models:small"
         with pytest.raises(ValueError, match=r"names a user's model 'factory:user_models:small', and code named in "
                                              r"a file is never imported: build the model and pass it"):
@@ -89,9 +90,9 @@ def test_a_config_naming_a_factory_is_never_imported(tmp_path, monkeypatch, tiny
     with pytest.raises(ValueError, match=r"^config.model 'factory:marker_models:net' names a user's model: pass it "
                                          r"itself, fit\(\.\.\., model='marker_models:net'\); a config never names "
                                          r"code to import$"):
-        fit(config, None, train_set=tiny[0], progress=False)
+        fit(config, None, keep_config_data=True, train_data=tiny[0], progress=False)
     assert not (tmp_path / "called").exists()
-    result = fit(config, None, model="marker_models:net", train_set=tiny[0], progress=False)
+    result = fit(config, None, model="marker_models:net", keep_config_data=True, train_data=tiny[0], progress=False)
     assert (tmp_path / "called").exists() and result.config.model == "factory:marker_models:net"
 
 
@@ -142,7 +143,7 @@ def test_bad_items_and_loader_options_are_refused(tiny):
         fit(subset, None, train_data=loader, progress=False)
     with pytest.raises(ValueError, match="needs schedule='constant'"):
         fit(CONFIG, None, train_data=DataLoader(Stream(tiny[0]), batch_size=16), progress=False)
-    with pytest.raises(ValueError, match="pass train_data or train_set, not both"):
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="pass train_data or train_set, not both"):
         fit(CONFIG, None, train_data=Pairs(tiny[0]), train_set=tiny[0], progress=False)
     with pytest.raises(ValueError, match="names a user's data set: pass it as train_data"):
         fit(TrainConfig(data="custom:Pairs"), None, progress=False)

@@ -68,14 +68,14 @@ def test_resume_removes_the_leftovers_of_a_killed_run_and_gives_the_same_weights
         raise KeyboardInterrupt  # after the first epoch's checkpoint
 
     with pytest.raises(KeyboardInterrupt):
-        fit(config(), tmp_path / "run", progress=False, train_set=tiny[0], callback=ctrl_c)
+        fit(config(), tmp_path / "run", progress=False, keep_config_data=True, train_data=tiny[0], callback=ctrl_c)
     assert read_checkpoint(tmp_path / "run")["epoch"] == 1
     dead = dead_pid()
     leftovers = [touch(tmp_path / "run" / f".checkpoint.pt.{dead}.new"),
                  touch(tmp_path / "run" / f"..checkpoint.pt.{dead}.new.{dead}.tmp"),
                  touch(tmp_path / "run" / f".metrics.json.{dead}.tmp")]
-    fit(config(), tmp_path / "run", resume=True, progress=False, train_set=tiny[0])
-    fit(config(), tmp_path / "straight", progress=False, train_set=tiny[0])
+    fit(config(), tmp_path / "run", resume=True, progress=False, keep_config_data=True, train_data=tiny[0])
+    fit(config(), tmp_path / "straight", progress=False, keep_config_data=True, train_data=tiny[0])
     assert not any(p.exists() for p in leftovers)
     resumed, straight = read_checkpoint(tmp_path / "run")["model"], read_checkpoint(tmp_path / "straight")["model"]
     assert all(torch.equal(resumed[k], straight[k]) for k in straight)
