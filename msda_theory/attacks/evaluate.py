@@ -3,7 +3,7 @@
     acc(eps) = (1/n) sum_i 1[argmax f(x_i') = y_i],   x_i' = attack(x_i, y_i, eps)
 
 (docs/theory.md section 9, claim 9: MSDA-trained models against vanilla under FGSM
-and PGD at small eps). ``check_evaluation`` validates; ``count_under_attack``
+and PGD at small eps). ``check_options`` validates; ``count_under_attack``
 runs the attack from the registry (``attacks.registry.ATTACKS``). Per batch:
 one clean forward (accuracy at eps = 0, the logits check, and NaN or inf in the
 inputs or the clean outputs refused with the cause named), then per eps > 0
