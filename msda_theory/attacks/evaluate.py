@@ -3,7 +3,7 @@
     acc(eps) = (1/n) sum_i 1[argmax f(x_i') = y_i],   x_i' = attack(x_i, y_i, eps)
 
 (docs/theory.md section 9, claim 9: MSDA-trained models against vanilla under FGSM
-and PGD at small eps). ``check_evaluation`` validates; ``count_under_attack``
+and PGD at small eps). ``check_options`` validates; ``count_under_attack``
 runs the attack from the registry (``attacks.registry.ATTACKS``). Per batch:
 one clean forward (accuracy at eps = 0, the logits check, and NaN or inf in the
 inputs or the clean outputs refused with the cause named), then per eps > 0
@@ -11,15 +11,16 @@ the attack and one forward on its output; with an iterative attack (PGD) also
 FGSM and one forward, for the PGD >= FGSM check.
 
 The data are tensors (x, y), a ``DataLoader`` (or any iterable of (x, y)
-batches) or a map-style ``Dataset`` of (x, y) pairs; batches are streamed, so
-a test set never has to fit in memory at once. ``preprocessing=(mean, std)``
+batches) or a map-style ``Dataset`` of (x, y) pairs, batched by
+``data.items.batches``; batches are streamed, so a test set never has to fit
+in memory at once. ``preprocessing=(mean, std)``
 attacks in pixel space while the model sees (x − mean) / std per channel
 (foolbox's convention).
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -33,6 +34,7 @@ from msda_theory.attacks.pgd import check_schedule
 from msda_theory.attacks.registry import Attack, AttackSettings, get_attack
 from msda_theory.attacks.sanity import SanityTally
 from msda_theory.attacks.settings import with_overrides
+from msda_theory.data.items import batches
 from msda_theory.finite import check_finite, check_model_output
 from msda_theory.models import predict
 
@@ -94,42 +96,6 @@ def check_options(eps_list: Sequence[float] | None, settings: AttackSettings, n:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     return eps, settings
-
-
-def batches(data: Any, y: torch.Tensor | None, n: int | None, batch_size: int) -> tuple[Iterable[Any], int | None]:
-    """(an iterable of (x, y) batches holding the first n samples, the number of samples when known)."""
-    if isinstance(data, torch.Tensor):
-        if y is None:
-            raise ValueError("y is required when x is a tensor")
-        total = data.shape[0]
-        if n is not None and n > total:
-            raise ValueError(f"n must be an integer in 1..{total}, got {n!r}")
-        n = total if n is None else n
-        stops = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
-        return ((data[a:b], y[a:b]) for a, b in stops), n
-    if y is not None:
-        raise ValueError("y must be None when the data are a DataLoader or Dataset (they carry the labels)")
-    if isinstance(data, Dataset) and not isinstance(data, DataLoader):
-        data = DataLoader(data, batch_size=batch_size)
-    if not isinstance(data, Iterable):
-        raise ValueError(f"data must be tensors, a DataLoader or a Dataset of (x, y), got {type(data).__name__}")
-    total = len(data.dataset) if isinstance(data, DataLoader) and hasattr(data.dataset, "__len__") else None
-    return _first(data, n), (total if n is None or total is None else min(n, total))
-
-
-def _first(loader: Iterable[Any], n: int | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    seen = 0
-    for batch in loader:
-        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-            raise ValueError("each batch must be a pair (x, y)")
-        xb, yb = batch[0], batch[1]
-        if n is not None and seen + len(xb) > n:
-            xb, yb = xb[:n - seen], yb[:n - seen]
-        seen += len(xb)
-        if len(xb):
-            yield xb, yb
-        if n is not None and seen >= n:
-            return
 
 
 def count_under_attack(model: nn.Module, data: Iterable[Any], eps: list[float], attack: Attack,

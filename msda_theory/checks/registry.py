@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import torch
-
 from msda_theory.results import ResultStore
 
 VERDICTS = ("holds", "fails", "no useful effect", "inconclusive", "inconclusive (not converged)",
@@ -35,7 +33,7 @@ SOURCES = ("paper", "derived")
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may use: the preset (quick, evidence or tiny), a seed (checks make generators), the
+    """What a check may use: the preset (quick, evidence or tiny), a seed (passed to the experiments), the
     results store (and whether to recompute what it holds) and an output folder."""
 
     preset: str = "quick"
@@ -65,10 +63,6 @@ class CheckContext:
         if len(stored) != 1:
             raise ValueError(f"experiment {experiment!r} has {len(stored)} units at preset {self.preset!r}, not one")
         return stored[0].data, stored[0].config
-
-    def generator(self, offset: int = 0) -> torch.Generator:
-        """A fresh generator seeded with seed + offset."""
-        return torch.Generator().manual_seed(self.seed + offset)
 
 
 @dataclass(frozen=True)

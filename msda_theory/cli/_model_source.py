@@ -79,8 +79,7 @@ def checkpoint_model(state: dict[str, Any], source: str, spec: str | None) -> tu
 
 def user_data_tensors(text: str) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(x (N, C, H, W) float32, y (N,) int64, K) of ``--data package.module:name``, every item in index order."""
-    from msda_theory.data.items import read_dataset
-    from msda_theory.train.sources import count_classes
+    from msda_theory.data.items import count_classes, read_dataset
 
     dataset = user_dataset(text, "--data")
     x, y = read_dataset(dataset, f"--data {text}")

@@ -18,9 +18,6 @@ from msda_theory.stats import t_interval
 from msda_theory.masks import PAPER_FAMILIES
 from msda_theory.train import TrainConfig, epoch_cost
 
-NEW = ("hmix", "gmix")
-OLD = ("mixup", "cutmix")
-
 
 def cost_probe(base: TrainConfig, *, strategies: Sequence[str] = PAPER_FAMILIES,
                repeats: int = 3, train_set: Any = None) -> dict[str, Any]:

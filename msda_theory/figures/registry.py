@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import matplotlib.pyplot as plt
-import torch
 
 from msda_theory.io import write_json_atomic
 from msda_theory.results import ResultStore
@@ -65,10 +64,6 @@ class FigureContext:
         from msda_theory.experiments import collect
 
         return collect(experiment, self.experiment_preset, store=self.store, seed=self.seed)
-
-    def generator(self, offset: int = 0) -> torch.Generator:
-        """A fresh generator seeded with seed + offset."""
-        return torch.Generator().manual_seed(self.seed + offset)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from msda_theory.data import items
 from msda_theory.mix import mix, refuse_non_finite, soft_labels
 from msda_theory.models import predict as predictions
-from msda_theory.train import sources
 from msda_theory.train.config import TrainConfig
 from msda_theory.train.task import Task
 
@@ -100,7 +100,7 @@ def evaluate_split(model: nn.Module, task: Task, split: str) -> dict[str, float]
     x, y = (task.x_train, task.y_train) if split == "train" else (task.x_test, task.y_test)
     loader = task.train_loader if split == "train" else task.test_loader
     if loader is not None:
-        return evaluate_batches(model, sources.loader_batches(loader, split))
+        return evaluate_batches(model, items.loader_batches(loader, split))
     return None if x is None or y is None else evaluate(model, x, y)
 
 
@@ -127,7 +127,7 @@ def steps_per_epoch(n: int, batch_size: int) -> int:
 def task_steps(task: Task, batch_size: int) -> int | None:
     """Steps per epoch: ceil(N / batch_size) for tensors, ``len(loader)`` for a loader (None without a length)."""
     if task.train_loader is not None:
-        return sources.loader_length(task.train_loader)
+        return items.loader_length(task.train_loader)
     assert task.y_train is not None
     return steps_per_epoch(len(task.y_train), batch_size)
 
@@ -136,7 +136,7 @@ def epoch_batches(task: Task, batch_size: int, generator: torch.Generator) -> It
     """(x (B, C, H, W), y (B,)) batches of one epoch: a generator-drawn permutation of the tensors, or one
     pass over the task's loader (its own sampler orders it; ``generator`` is then unused)."""
     if task.train_loader is not None:
-        yield from sources.loader_batches(task.train_loader, "train")
+        yield from items.loader_batches(task.train_loader, "train")
         return
     assert task.x_train is not None and task.y_train is not None
     order = torch.randperm(len(task.y_train), generator=generator)

@@ -19,10 +19,11 @@ from typing import Any, Iterator
 import torch
 
 from msda_theory.train.config import TrainConfig
-from msda_theory.train.sources import STREAMED
 from msda_theory.train.task import Task, prepare_task
 
 LOCK = ".lock"
+STREAMED = "unavailable (streamed from a DataLoader)"
+"""The data fingerprint's sha256 of a run on a streaming loader."""
 
 
 class RunMismatchError(ValueError):
@@ -45,7 +46,7 @@ def tensor_sha256(*tensors: torch.Tensor | None) -> str:
 def data_fingerprint(task: Task) -> dict[str, Any]:
     """{n_train, n_test, in_shape, num_classes, sha256} of the tensors a run trains and tests on.
 
-    A run that streams a split from a DataLoader has nothing to hash: its sha256 says so (``sources.STREAMED``).
+    A run that streams a split from a DataLoader has nothing to hash: its sha256 says so (``STREAMED``).
     """
     sha = STREAMED if task.streamed else tensor_sha256(task.x_train, task.y_train, task.x_test, task.y_test)
     return {"n_train": task.n_train, "n_test": task.n_test, "in_shape": list(task.in_shape),

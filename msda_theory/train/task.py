@@ -4,7 +4,7 @@ The data come from ``msda_theory.data.load(config.data, root=config.root,
 split=...)`` or from the caller: in-memory objects (anything with ``.x`` (N, C,
 H, W) float, ``.y`` (N,) int64 and ``.num_classes``; the experiments build synthetic
 tasks that way), a map-style ``Dataset`` of (x, y) (read once into tensors), or
-a ``DataLoader`` (streamed every epoch; see ``train.sources``). Derived tasks: ``config.classes`` keeps those
+a ``DataLoader`` (streamed every epoch; see ``data.items``). Derived tasks: ``config.classes`` keeps those
 classes, relabelled 0..k-1 in the given order (e.g. Fashion-MNIST "class a vs
 class b"), and ``config.binary`` trains a single logit on such a two-class task.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
+from msda_theory.data import items
 from msda_theory.mix import refuse_non_finite
-from msda_theory.train import sources
 from msda_theory.train.config import TrainConfig
 
 
@@ -55,14 +55,14 @@ class Task:
     @property
     def n_train(self) -> int | None:
         """Training samples per epoch (None for a loader without a length)."""
-        return len(self.y_train) if self.y_train is not None else sources.sample_count(self.train_loader)
+        return len(self.y_train) if self.y_train is not None else items.sample_count(self.train_loader)
 
     @property
     def n_test(self) -> int | None:
         """Test samples (None without a test split or for a loader without a length)."""
         if self.y_test is not None:
             return len(self.y_test)
-        return None if self.test_loader is None else sources.sample_count(self.test_loader)
+        return None if self.test_loader is None else items.sample_count(self.test_loader)
 
     @property
     def in_shape(self) -> tuple[int, int, int]:
@@ -121,12 +121,12 @@ def _load(config: TrainConfig, split: str) -> Any:
 
 def _split(data: Any, role: str) -> tuple[torch.Tensor | None, torch.Tensor | None, int | None]:
     """(x, y, declared K) of one split: tensors of in-memory data or a read Dataset; (None, None, K) for a loader."""
-    if sources.is_loader(data):
-        return None, None, sources.declared_classes(data)
-    if sources.has_tensors(data):
+    if items.is_loader(data):
+        return None, None, items.declared_classes(data)
+    if items.has_tensors(data):
         return _tensors(data, role)
-    x, y = sources.read_dataset(data, role)
-    return x, y, sources.declared_classes(data)
+    x, y = items.read_dataset(data, role)
+    return x, y, items.declared_classes(data)
 
 
 def _streamed_task(config: TrainConfig, train_set: Any, test_set: Any) -> Task:
@@ -134,12 +134,12 @@ def _streamed_task(config: TrainConfig, train_set: Any, test_set: Any) -> Task:
     if config.subset is not None or config.test_subset is not None or config.classes is not None:
         raise ValueError("subset, test_subset and classes apply to tensors or a map-style Dataset, not to a "
                          "DataLoader: select in the loader's data set instead")
-    x_first, _ = sources.first_batch(train_set, "train")
+    x_first, _ = items.first_batch(train_set, "train")
     x_test, y_test, _ = (None, None, None) if test_set is None else _split(test_set, "test")
     if x_test is not None:
         refuse_non_finite(x_test, "x (test set)")
-    k = sources.count_classes(train_set, [])  # declared, else one pass over the loader's labels
-    test_loader = test_set if sources.is_loader(test_set) else None
+    k = items.count_classes(train_set, [])  # declared, else one pass over the loader's labels
+    test_loader = test_set if items.is_loader(test_set) else None
     return Task(None, None, x_test, y_test, k, config.binary, train_loader=train_set, test_loader=test_loader,
                 image_shape=tuple(int(v) for v in x_first.shape[1:]))  # type: ignore[arg-type]
 
@@ -153,7 +153,7 @@ def prepare_task(config: TrainConfig, train_set: Any = None, test_set: Any = Non
     """
     if train_set is None:
         train_set, test_set = _load(config, "train"), _load(config, "test")
-    if sources.is_loader(train_set):
+    if items.is_loader(train_set):
         task = _streamed_task(config, train_set, test_set)
         if config.binary and task.num_classes != 2:
             raise ValueError(f"binary needs a two-class task, got {task.num_classes} classes")
@@ -164,7 +164,7 @@ def prepare_task(config: TrainConfig, train_set: Any = None, test_set: Any = Non
     k_test = None
     if test_set is not None:
         x_test, y_test, k_test = _split(test_set, "test")
-        test_loader = test_set if sources.is_loader(test_set) else None
+        test_loader = test_set if items.is_loader(test_set) else None
     k = k_train or k_test or (max(int(y.max()), -1 if y_test is None else int(y_test.max())) + 1)
     if x_test is not None and y_test is not None and (k_test not in (None, k) or x_test.shape[1:] != x.shape[1:]):
         raise ValueError("train and test sets differ in num_classes or image shape")

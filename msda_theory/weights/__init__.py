@@ -19,17 +19,16 @@ standard errors for the streamed Monte Carlo) and ``contract(v, G)``.
 from __future__ import annotations
 
 from msda_theory.weights.entry import DEFAULT_SAMPLES, METHODS, QUICK_EXACT, pair_weights, resolve_method
-from msda_theory.weights.exact import exact_pair_weights, mixup_moments
+from msda_theory.weights.exact import mixup_moments
 from msda_theory.weights.mask_set import MaskSet, MaskSetWeights, check_masks, mask_set_weights, zero_weights
-from msda_theory.weights.montecarlo import MonteCarloPairWeights, monte_carlo_pair_weights
+from msda_theory.weights.montecarlo import MonteCarloPairWeights
 from msda_theory.weights.result import METRICS, PairWeights, Profile
 from msda_theory.weights.separable import ExactPairWeights
-from msda_theory.weights.strategy import FAST_EXACT, STRATEGY_METHODS, strategy_weights
+from msda_theory.weights.strategy import STRATEGY_METHODS, strategy_weights
 
 __all__ = [
     "DEFAULT_SAMPLES",
     "ExactPairWeights",
-    "FAST_EXACT",
     "METHODS",
     "METRICS",
     "MaskSet",

@@ -12,12 +12,11 @@ from typing import Any
 import torch
 
 from msda_theory.masks._base import Size, check_size
-from msda_theory.weights.entry import DEFAULT_SAMPLES, QUICK_EXACT, pair_weights
+from msda_theory.weights.entry import DEFAULT_SAMPLES, pair_weights
 from msda_theory.weights.result import PairWeights
 
 STRATEGY_METHODS = ("auto", "exact", "mc")
 AS_PAIR_METHOD = {"auto": "quick", "exact": "exact", "mc": "mask-set"}
-FAST_EXACT: tuple[type, ...] = QUICK_EXACT  # former name
 
 
 def strategy_weights(name_or_sampler: Any, size: Size, *, method: str = "auto", n_masks: int = DEFAULT_SAMPLES,
@@ -31,4 +30,4 @@ def strategy_weights(name_or_sampler: Any, size: Size, *, method: str = "auto", 
     return pair_weights(name_or_sampler, size, method=AS_PAIR_METHOD[method], n_masks=n_masks, generator=generator)
 
 
-__all__ = ["AS_PAIR_METHOD", "FAST_EXACT", "STRATEGY_METHODS", "strategy_weights"]
+__all__ = ["AS_PAIR_METHOD", "STRATEGY_METHODS", "strategy_weights"]
