@@ -26,7 +26,7 @@ from msda_theory.regularizers.derivatives import as_rows, eval_mode
 from msda_theory.regularizers.losses import get_loss, label_rows
 from msda_theory.regularizers.moment_form import moment_terms
 from msda_theory.regularizers.piecewise import piecewise_note
-from msda_theory.regularizers.settings import ESTIMATORS, DecomposeSettings, check_options, with_overrides
+from msda_theory.regularizers.settings import DecomposeSettings, check_options, with_overrides
 from msda_theory.weights import QUICK_EXACT, MaskSet, pair_weights, resolve_method
 from msda_theory.regularizers.stream import (AnchorStats, chunk_values, evaluations_per_call, evaluations_per_image,
                                              streamed_terms)

@@ -74,3 +74,41 @@ def test_zero_weights_train_exactly_like_vanilla_fit() -> None:
     assert ours["clean_train_accuracy"] == ref[-1]["clean_train_accuracy"]
     other = train_explicit(replace(config, seed=6), train, test, torch.zeros(6, 6), torch.zeros(36, 36))
     assert other["train_loss_curve"] != ours["train_loss_curve"]  # the seed matters
+
+
+def test_l_plus_r1_plus_r2_is_unbounded_below_for_cross_entropy_and_l_plus_r2_is_not() -> None:
+    """The reason the mechanism version trains L_std + R2 (experiments.mechanism.OBJECTIVES): for a logistic model
+    z = w·x + b on an image of class 1, take w = s·d with d along a ⊙ (μ − x) and b so that σ(z) = 1/s³. Then
+    l = 3 log s, R1 = −(1 − σ) s |a ⊙ (μ − x)| and R2 = O(1/s): l + R1 + R2 → −∞ while l + R2 ≥ 0."""
+    x = torch.tensor([[[[0.9, 0.1], [0.2, 0.7]]], [[[0.1, 0.8], [0.6, 0.3]]]], dtype=torch.float64)
+    y = torch.tensor([1, 0])
+    w = strategy_weights("mixup", (2, 2))
+    weights, moments = ExplicitWeights.from_pixels(w.a_p, w.a_pq, 1, torch.float64), data_moments(x)
+    direction = weights.a * moments.offsets(x)[0]
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 1)).double()
+    totals, without_r1 = [], []
+    for s in (1e1, 1e2, 1e3, 1e4):
+        with torch.no_grad():
+            model[1].weight.copy_(s * direction / direction.norm())
+            z = -torch.log(torch.tensor(s ** 3 - 1.0, dtype=torch.float64))  # σ(z) = 1/s³
+            model[1].bias.copy_(z - model[1].weight[0] @ x[0].flatten())
+        l_std, r1, r2 = explicit_terms(model, x[:1], y[:1], get_loss("bce"), moments, weights)
+        assert float(l_std) == pytest.approx(3 * torch.log(torch.tensor(s)).item(), rel=1e-6)
+        totals.append(float(l_std + r1 + r2))
+        without_r1.append(float(l_std + r2))
+    assert all(b < a for a, b in zip(totals, totals[1:])) and totals[-1] < -1e3
+    assert min(without_r1) >= 0
+
+
+def test_the_r2_objective_drops_only_r1() -> None:
+    """With a = 0 (R1 = 0) the two objectives train identically; with a Mixup's a they do not."""
+    train, test = _task(48, 0), _task(20, 1)
+    config = TrainConfig(data="synthetic", model="cnn", optimizer="adam", lr=1e-2, epochs=2, batch_size=16,
+                         strategy="none", seed=5)
+    w = strategy_weights("mixup", (6, 6))
+    runs = {(name, zero_a): train_explicit(config, train, test, w.a_p * (0 if zero_a else 1), w.a_pq, name)
+            for name in ("explicit-r1-r2", "explicit-r2") for zero_a in (True, False)}
+    assert runs["explicit-r1-r2", True] == runs["explicit-r2", True]
+    assert runs["explicit-r1-r2", False]["train_loss_curve"] != runs["explicit-r2", False]["train_loss_curve"]
+    with pytest.raises(ValueError, match=r"objective must be one of \['explicit-r1-r2', 'explicit-r2'\], got 'r2'"):
+        train_explicit(config, train, test, w.a_p, w.a_pq, "r2")
