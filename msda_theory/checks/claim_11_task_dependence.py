@@ -72,7 +72,11 @@ def per_seed_delta(res: dict[str, Any], task: str) -> list[float]:
 
 def version_interaction(res: dict[str, Any]) -> dict[str, Any]:
     """Welch's test of I = mean Δ_local − mean Δ_global with the four-way verdict (predicted sign: I > 0)."""
-    test = interaction(per_seed_delta(res, "local"), per_seed_delta(res, "global"))
+    local, global_ = per_seed_delta(res, "local"), per_seed_delta(res, "global")
+    if len(set(local)) == 1 and len(set(global_)) == 1:  # no spread (e.g. every tiny-preset model at chance)
+        return {"estimate": local[0] - global_[0], "se": math.nan, "df": math.nan, "p": math.nan, "n1": len(local),
+                "n2": len(global_), "verdict": "inconclusive", "mde": math.inf}
+    test = interaction(local, global_)
     return {**test.as_dict(), "verdict": effect_verdict(test.estimate, test.se, MARGIN, df=test.df),
             "mde": t_minimum_detectable_effect(test.se, min(test.n1, test.n2))}
 

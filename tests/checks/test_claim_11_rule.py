@@ -82,3 +82,11 @@ def test_the_plateau_gate_reads_the_clean_training_loss_where_it_is_stored() -> 
     assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == "holds"
     noisy["tasks"]["local"]["clean_train_loss_curves"]["cutmix"] = [FALLING]
     assert combined_verdict({"mixing": noisy, "mechanism": AS_PREDICTED}) == NOT_CONVERGED
+
+
+def test_a_version_without_spread_reads_inconclusive_instead_of_crashing() -> None:
+    """Every seed's Δ identical on both tasks (e.g. tiny-preset models all at chance): no test is possible."""
+    from msda_theory.checks.claim_11_task_dependence import version_interaction
+    flat = {"tasks": {t: {"per_seed": {"mixup": [0.5, 0.5], "cutmix": [0.5, 0.5]}} for t in ("local", "global")}}
+    out = version_interaction(flat)
+    assert out["verdict"] == "inconclusive" and out["estimate"] == 0.0 and out["mde"] == float("inf")
