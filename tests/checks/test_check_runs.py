@@ -47,7 +47,7 @@ def test_quick_rows_are_smoke_without_verdict(tiny_run) -> None:
     assert "gates:" in rows["9"] and "MDE" in ledger.read_text().split("### Claim 9: smoke")[1].split("### Claim")[0]
     assert "mechanism" in rows["11"] and "MDE" in rows["11"]
     section = ledger.read_text().split("### Claim 11: smoke")[1].split("### Claim")[0]
-    assert "mechanism (L_std + R1 + R2)" in section and "plateau gate" in section
+    assert "mechanism (L_std + R2)" in section and "plateau gate" in section
 
 
 def test_second_run_resumes_and_rerun_recomputes(tiny_run, monkeypatch, tmp_path) -> None:
