@@ -10,12 +10,13 @@ sanity checks need. ``check_attack_inputs`` validates what all attacks share.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from msda_theory.attacks import threat
+from msda_theory.overrides import with_overrides as overriding
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,9 @@ class AttackSettings:
 
 
 def with_overrides(settings: AttackSettings | None, overrides: dict[str, Any]) -> AttackSettings:
-    """``settings`` (default ``AttackSettings()``) with the fields named in ``overrides`` replaced.
-
-    A keyword given beside ``settings`` wins over the settings' field (``settings`` is a base, the keywords
-    the call's changes). Raises TypeError naming the valid fields on an unknown keyword.
-    """
-    base = AttackSettings() if settings is None else settings
-    if not isinstance(base, AttackSettings):
-        raise TypeError(f"settings must be an AttackSettings, got {type(base).__name__}")
-    valid = tuple(f.name for f in fields(AttackSettings))
-    unknown = sorted(set(overrides) - set(valid))
-    if unknown:
-        raise TypeError(f"unknown attack settings {unknown}; valid: {', '.join(valid)}")
-    return replace(base, **overrides) if overrides else base
+    """``settings`` (default ``AttackSettings()``) with the fields named in ``overrides`` replaced (``overrides.with_overrides``:
+    a keyword wins over the settings' field; TypeError on an unknown one)."""
+    return overriding(AttackSettings, settings, overrides, "attack settings")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ overrides (``estimator="direct"``, ``n_masks=8``, ...) to it, and ``check_option
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 from torch import Tensor
@@ -14,6 +14,7 @@ from torch import Tensor
 from msda_theory.regularizers.direct import PARTNER_MODES
 from msda_theory.regularizers.stream import DEFAULT_BUDGET
 from msda_theory.weights import METHODS as WEIGHT_METHODS
+from msda_theory.overrides import with_overrides as overriding
 
 ESTIMATORS = ("auto", "moment", "direct")
 
@@ -32,19 +33,9 @@ class DecomposeSettings:
 
 
 def with_overrides(settings: DecomposeSettings | None, overrides: dict[str, Any]) -> DecomposeSettings:
-    """``settings`` (default ``DecomposeSettings()``) with the fields named in ``overrides`` replaced.
-
-    A keyword given beside ``settings`` wins over the settings' field. Raises TypeError naming the
-    valid fields on an unknown keyword.
-    """
-    base = DecomposeSettings() if settings is None else settings
-    if not isinstance(base, DecomposeSettings):
-        raise TypeError(f"settings must be a DecomposeSettings, got {type(base).__name__}")
-    valid = tuple(f.name for f in fields(DecomposeSettings))
-    unknown = sorted(set(overrides) - set(valid))
-    if unknown:
-        raise TypeError(f"unknown decompose settings {unknown}; valid: {', '.join(valid)}")
-    return replace(base, **overrides) if overrides else base
+    """``settings`` (default ``DecomposeSettings()``) with the fields named in ``overrides`` replaced (``overrides.with_overrides``:
+    a keyword wins over the settings' field; TypeError on an unknown one)."""
+    return overriding(DecomposeSettings, settings, overrides, "decompose settings")
 
 
 def check_options(sampler: Any, settings: DecomposeSettings) -> None:
