@@ -1,6 +1,9 @@
 """Running the checks and writing paper_checks.md, the claims ledger."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import platform
 import re
 import time
@@ -8,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -233,10 +236,25 @@ def render(outcomes: Sequence[Outcome], ctx: CheckContext, previous: LedgerFile 
 
 def write_ledger(outcomes: Sequence[Outcome], ctx: CheckContext, path: str | Path, *,
                  keep_other_rows: bool = False) -> Path:
-    """Write the ledger atomically (``io.write_text_atomic``: a unique temp file, one rename).
+    """Write the ledger atomically (``io.write_text_atomic``: a unique temp file, one rename), under
+    ``folder_lock``.
 
     ``keep_other_rows`` (``check --only``): an existing ledger at ``path`` keeps its other rows; only the
     rows of ``outcomes`` are replaced, so a partial run never shrinks it."""
     path = Path(path)
-    previous = read_ledger(path, ctx) if keep_other_rows and path.is_file() else None
-    return write_text_atomic(path, render(outcomes, ctx, previous))
+    with folder_lock(path.parent):
+        previous = read_ledger(path, ctx) if keep_other_rows and path.is_file() else None
+        return write_text_atomic(path, render(outcomes, ctx, previous))
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (waiting for it) for the body: two ``check --only`` runs writing one
+    ledger take turns between reading it back and replacing it, so neither loses the other's rows. The lock is
+    on the folder, not the file, because the atomic write replaces the file."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

@@ -122,3 +122,39 @@ def test_a_result_computed_then_read_again_counts_as_computed_once() -> None:
     other = StoredResult(**{**made.__dict__, "config_hash": "def", "reused": True})
     assert "3 stored results" not in results_line([made, read, other])
     assert "- results used: 2 stored results (1 computed in this run) from git x" in results_line([made, read, other])
+
+
+def test_two_only_runs_writing_one_ledger_at_once_keep_both_rows(tmp_path, monkeypatch) -> None:
+    """Two `check --only` writers that each read the ledger back before the other has replaced it: without the
+    folder lock the later write drops the earlier one's row (a lost update); with it they take turns."""
+    import threading
+    import time
+
+    from msda_theory.checks import ledger
+    from msda_theory.checks.registry import CheckContext, Measurement
+    from msda_theory.results import ResultStore
+
+    ctx = CheckContext(preset="tiny", store=ResultStore(tmp_path / "results"))
+    first, second = all_checks()[:2]
+
+    def outcome(check, value: str) -> ledger.Outcome:
+        return ledger.Outcome(check, Measurement(value=value, verdict="holds", method="m", summary=value), "", 0.0)
+
+    path = tmp_path / "paper_checks.md"
+    ledger.write_ledger([outcome(first, "old one"), outcome(second, "old two")], ctx, path)
+    read = ledger.read_ledger
+
+    def slow_read(*args, **kwargs):  # read, then let the other writer read the same old ledger
+        result = read(*args, **kwargs)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(ledger, "read_ledger", slow_read)
+    writers = [threading.Thread(target=ledger.write_ledger, args=([outcome(c, v)], ctx, path),
+                                kwargs={"keep_other_rows": True}) for c, v in ((first, "new one"), (second, "new two"))]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    rows = _rows(path.read_text())
+    assert "new one" in rows[first.id] and "new two" in rows[second.id]
