@@ -90,3 +90,14 @@ def test_a_version_without_spread_reads_inconclusive_instead_of_crashing() -> No
     flat = {"tasks": {t: {"per_seed": {"mixup": [0.5, 0.5], "cutmix": [0.5, 0.5]}} for t in ("local", "global")}}
     out = version_interaction(flat)
     assert out["verdict"] == "inconclusive" and out["estimate"] == 0.0 and out["mde"] == float("inf")
+
+
+def test_the_largest_interaction_the_accuracies_allow_is_the_sum_of_the_two_headrooms() -> None:
+    from msda_theory.checks.claim_11_task_dependence import ceiling_note, largest_interaction
+    res = {"tasks": {"local": {"per_seed": {"mixup": [0.99, 0.97], "cutmix": [1.0, 1.0]}},
+                     "global": {"per_seed": {"mixup": [0.995, 0.995], "cutmix": [0.99, 1.0]}}}}
+    assert largest_interaction(res) == pytest.approx((1 - 0.98) + (1 - 0.995))
+    assert "mechanism |I| ≤ 2.5 pp" not in ceiling_note({"mechanism": res})  # 2.5 pp: above the margin, no note
+    assert ceiling_note({"mechanism": res}) == ""
+    res["tasks"]["local"]["per_seed"]["mixup"] = [0.995, 0.995]
+    assert ceiling_note({"mechanism": res}).startswith("Ceiling: mechanism |I| ≤ 1.0 pp possible")
