@@ -96,7 +96,7 @@ assert set(result["tasks"]) == set(tasks.TASKS)
 # ## Measured against predicted: the ledger's row 11
 #
 # The ledger's own check, run on the same stored results (the mixing version above and the mechanism version,
-# trained on L_std + R1 + R2): at `preset = "evidence"` this is the row of paper_checks.md.
+# trained on L_std + R2): at `preset = "evidence"` this is the row of paper_checks.md.
 
 # %%
 from msda_theory.checks.evidence import measured_against_predicted

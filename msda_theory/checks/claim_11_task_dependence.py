@@ -136,6 +136,13 @@ def converged(res: dict[str, Any]) -> bool:
     return max_fall(res) <= PLATEAU_TOL and min_accuracy(res) >= LEARNED_MIN
 
 
+def failed_gates(res: dict[str, Any]) -> list[str]:
+    """'plateau gate FAIL (0.080 > 0.05)' and/or 'learned gate FAIL (...)' for one version; [] if it converged."""
+    fall, low = max_fall(res), min_accuracy(res)
+    return ([f"plateau gate FAIL ({fall:.3f} > {PLATEAU_TOL})"] if fall > PLATEAU_TOL else []) + (
+        [f"learned gate FAIL (min accuracy {low:.3f} < {LEARNED_MIN})"] if low < LEARNED_MIN else [])
+
+
 def combined_verdict(versions: dict[str, dict[str, Any]]) -> str:
     """holds / fails / no useful effect if every version is converged and reads so; 'inconclusive (not converged)'
     if a version fails its plateau gate or its learned gate; else inconclusive."""
@@ -198,6 +205,7 @@ def claim_11(ctx: CheckContext) -> Measurement:
         summary=(("smoke: " if ctx.quick else "") + "interaction Δ_local − Δ_global: " + "; ".join(
             f"{label} {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, MDE {100 * i['mde']:.1f}) {i['verdict']}"
             for label, i in (("mixing", i_mix), ("mechanism", i_mech)))
+            + "".join(f"; {label} {failed}" for label, r in versions.items() for failed in failed_gates(r))
             + ("" if ctx.quick or not ceiling_note(versions) else "; ceiling: " + ", ".join(
                 f"{label} |I| ≤ {100 * largest_interaction(r):.1f} pp possible" for label, r in versions.items()))),
         method=("Two synthetic binary tasks on real-image backgrounds: 'local' (a 3×3 '+' vs '×' pasted anywhere) "

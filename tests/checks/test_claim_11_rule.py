@@ -101,3 +101,14 @@ def test_the_largest_interaction_the_accuracies_allow_is_the_sum_of_the_two_head
     assert ceiling_note({"mechanism": res}) == ""
     res["tasks"]["local"]["per_seed"]["mixup"] = [0.995, 0.995]
     assert ceiling_note({"mechanism": res}).startswith("Ceiling: mechanism |I| ≤ 1.0 pp possible")
+
+
+def test_failed_gates_name_the_statistic_and_its_threshold() -> None:
+    from msda_theory.checks.claim_11_task_dependence import failed_gates
+    rising = [0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05]  # still falling fast over its last epochs
+    res = {"tasks": {"local": {"per_seed": {"mixup": [0.99], "cutmix": [0.6]}, "train_loss_curves": {"mixup": [rising]}}}}
+    assert failed_gates(res)[0].startswith("plateau gate FAIL (") and failed_gates(res)[1] == \
+        "learned gate FAIL (min accuracy 0.600 < 0.7)"
+    res["tasks"]["local"]["per_seed"]["cutmix"] = [0.9]
+    res["tasks"]["local"]["train_loss_curves"]["mixup"] = [[0.7, 0.3] + [0.2] * 8]
+    assert failed_gates(res) == []
