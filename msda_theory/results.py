@@ -105,16 +105,23 @@ def _imported_modules(file: Path, module: str) -> set[str]:
     return {name for name in found if name == "msda_theory" or name.startswith("msda_theory.")}
 
 
+CONFIG_ONLY = frozenset({"msda_theory.experiments.presets"})
+"""Modules left out of every ``module_closure``: the presets only say what each experiment runs (its unit seeds and
+config), and both are the store key, so a preset edit changes the key of exactly the experiments it changes;
+no experiment's computation imports them (``tests/checks/test_results_store.py`` checks it)."""
+
+
 def module_closure(package: Path, module: str) -> list[Path]:
     """The source files ``module`` runs when imported: its own, its parent packages' ``__init__.py`` and,
-    transitively, those of every msda_theory module it imports (found by reading the source, not by running it)."""
+    transitively, those of every msda_theory module it imports (found by reading the source, not by running it),
+    ``CONFIG_ONLY`` aside."""
     files: dict[str, Path] = {}
     todo = [module]
     while todo:
         name = todo.pop()
         parents = [".".join(name.split(".")[:k]) for k in range(1, name.count(".") + 1)]
         for each in (*parents, name):
-            if each in files:
+            if each in files or each in CONFIG_ONLY:
                 continue
             file = _module_file(package, each)
             if file is None:

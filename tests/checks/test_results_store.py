@@ -156,7 +156,13 @@ def _loaded_files(module: str) -> set[str]:
 def test_the_closure_holds_every_file_an_import_of_the_module_runs(module) -> None:
     package = Path(results.__file__).parent
     closure = {str(f.relative_to(package)) for f in results.module_closure(package, module)}
-    assert _loaded_files(module) <= closure
+    config_only = {str(results._module_file(package, m).relative_to(package)) for m in results.CONFIG_ONLY}
+    # what importing the presets loads (the package they name for their configs) may be loaded without being run
+    by_presets = {str(f.relative_to(package)) for m in results.CONFIG_ONLY
+                  for name in results._imported_modules(results._module_file(package, m), m)
+                  for f in results.module_closure(package, name)}
+    assert _loaded_files(module) - config_only - by_presets <= closure
+    assert not closure & config_only
     assert not any(f.startswith(("checks/", "figures/", "cli/")) for f in closure)  # the layers above
 
 
@@ -176,6 +182,40 @@ def test_an_edit_above_the_experiments_keeps_their_fingerprint_and_an_edit_below
     pgd = copy / "attacks" / "pgd.py"
     pgd.write_bytes(pgd.read_bytes() + b"\n")
     assert fingerprint() != results.module_fingerprint(module)
+
+
+def test_a_preset_edit_keeps_every_fingerprint_and_changes_only_its_experiments_keys(tmp_path) -> None:
+    """The presets are config (CONFIG_ONLY): editing one leaves every code fingerprint, and a changed value moves
+    the store key of the experiment that reads it only."""
+    from msda_theory import experiments
+
+    package = Path(results.__file__).parent
+    copy = tmp_path / "msda_theory"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    modules = sorted({exp.module for exp in experiments.EXPERIMENTS.values()})
+    before = {m: results.files_fingerprint(copy, results.module_closure(copy, m)) for m in modules}
+    presets = copy / "experiments" / "presets.py"
+    presets.write_bytes(presets.read_bytes().replace(b"GLOBAL_AMPLITUDE = 0.3", b"GLOBAL_AMPLITUDE = 0.25"))
+    assert b"GLOBAL_AMPLITUDE = 0.25" in presets.read_bytes()
+    assert {m: results.files_fingerprint(copy, results.module_closure(copy, m)) for m in modules} == before
+    init = copy / "experiments" / "__init__.py"  # the registry is code: editing it still moves them all
+    init.write_bytes(init.read_bytes() + b"\n")
+    assert all(results.files_fingerprint(copy, results.module_closure(copy, m)) != before[m] for m in modules)
+
+
+def test_no_computation_imports_the_presets() -> None:
+    """CONFIG_ONLY is sound only if what experiments run never reads the presets: among the modules of every
+    experiment's closure, only the registry (experiments/__init__.py, which builds the units) imports them."""
+    from msda_theory import experiments
+
+    package = Path(results.__file__).parent
+    readers = set()
+    for module in {exp.module for exp in experiments.EXPERIMENTS.values()}:
+        for file in results.module_closure(package, module):
+            name = "msda_theory." + ".".join(file.relative_to(package).with_suffix("").parts).removesuffix(".__init__")
+            if results.CONFIG_ONLY & results._imported_modules(file, name.removesuffix(".__init__")):
+                readers.add(file.relative_to(package).as_posix())
+    assert readers == {"experiments/__init__.py"}
 
 
 def test_the_experiments_store_the_fingerprint_of_their_module(tmp_path) -> None:
