@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--amplitudes", type=float, nargs="+", default=[0.25])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--n-train", type=int, default=None, help="training images (default: the evidence preset's)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103])
     parser.add_argument("--strategies", nargs="+", default=["mixup", "cutmix"])
     parser.add_argument("--objective", choices=sorted(OBJECTIVES), default="explicit-r1-r2")
@@ -59,7 +60,7 @@ def main() -> None:
     with torch_threads(1):
         for amp in args.amplitudes:
             params = {"local": {}, "global": {"amplitude": amp}}
-            train, test = build_tasks(config["data"], config["size"], config["n_train"], config["n_test"], params,
+            train, test = build_tasks(config["data"], config["size"], args.n_train or config["n_train"], config["n_test"], params,
                                       None, 0)[args.task]
             for s in args.strategies:
                 start, cpu = time.perf_counter(), time.process_time()
