@@ -62,7 +62,14 @@ HISTORY = ("Rule changed after results of this row had been seen: the previous r
            "cross-entropy (R1 is linear in the input Jacobian with weight h' − y, R2 quadratic with weight h'', and "
            "h'' vanishes faster than h' − y where the model is confidently wrong: those two runs found that "
            "direction); R2 carries the a_pq contrast this row tests, R1 only the per-pixel a_p (1/3 for Mixup, "
-           "0.26-0.34 for CutMix on 8×8). Both chosen on pilot seeds 100-103 (presets.task and task_mechanism).")
+           "0.26-0.34 for CutMix on 8×8). Both chosen on pilot seeds 100-103 (presets.task and task_mechanism). "
+           "Fourth design, before the evidence run that judges it and after the third's results (results of 251af95: "
+           "mixing −1.0 pp (SE 0.9, MDE 2.7) inconclusive, plateau gate FAIL (0.080, CutMix global seed 0, which sat "
+           "at log 2 for about 25 epochs); mechanism +0.1 pp (SE 0.1, MDE 0.2) no useful effect; row inconclusive "
+           "(not converged); and every mean accuracy 98.6-99.9%, so the largest interaction possible was 1.9 pp "
+           "(mixing) and 0.4 pp (mechanism), under the 2 pp margin: that design could not decide the row). Changed, "
+           "rule, margin, gates and seeds kept: 150 training images instead of 1000, mixing 200 epochs, mechanism "
+           "300, chosen on pilot seeds 100-103 (benchmarks/results/pilot_task_small_n.txt).")
 
 
 def per_seed_delta(res: dict[str, Any], task: str) -> list[float]:
