@@ -169,7 +169,7 @@ def largest_interaction(res: dict[str, Any]) -> float:
 
 def ceiling_note(versions: dict[str, dict[str, Any]]) -> str:
     """A sentence for the versions whose headroom (``largest_interaction``) is below the margin, else ''."""
-    low = {label: largest_interaction(res) for label, res in versions.items() if largest_interaction(res) < MARGIN}
+    low = {label: v for label, v in ((k, largest_interaction(r)) for k, r in versions.items()) if v < MARGIN}
     if not low:
         return ""
     return ("Ceiling: " + ", ".join(f"{label} |I| ≤ {100 * v:.1f} pp possible" for label, v in low.items())
@@ -202,6 +202,7 @@ def claim_11(ctx: CheckContext) -> Measurement:
     t = res["tasks"]
     i_mix, i_mech = version_interaction(res), version_interaction(mech)
     versions = {"mixing": res, "mechanism": mech}
+    ceiling = ceiling_note(versions)
     value = (f"task × strategy interaction Δ_local − Δ_global (Δ = acc(Mixup) − acc(CutMix)): mixing "
              f"{100 * i_mix['estimate']:+.1f} pp (SE {100 * i_mix['se']:.1f}) {i_mix['verdict']}; mechanism "
              f"{100 * i_mech['estimate']:+.1f} pp (SE {100 * i_mech['se']:.1f}) {i_mech['verdict']}; {scale}")
@@ -213,7 +214,7 @@ def claim_11(ctx: CheckContext) -> Measurement:
             f"{label} {100 * i['estimate']:+.1f} pp (SE {100 * i['se']:.1f}, MDE {100 * i['mde']:.1f}) {i['verdict']}"
             for label, i in (("mixing", i_mix), ("mechanism", i_mech)))
             + "".join(f"; {label} {failed}" for label, r in versions.items() for failed in failed_gates(r))
-            + ("" if ctx.quick or not ceiling_note(versions) else "; ceiling: " + ", ".join(
+            + ("" if ctx.quick or not ceiling else "; ceiling: " + ", ".join(
                 f"{label} |I| ≤ {100 * largest_interaction(r):.1f} pp possible" for label, r in versions.items()))),
         method=("Two synthetic binary tasks on real-image backgrounds: 'local' (a 3×3 '+' vs '×' pasted anywhere) "
                 "and 'global' (one faint cosine period along rows vs columns). Mixup, CutMix, HMix and GMix trained "
@@ -238,5 +239,5 @@ def claim_11(ctx: CheckContext) -> Measurement:
         + ". a_pq distance profiles (Chebyshev distance 0, 1, ...): "
         + "; ".join(f"{s} " + ", ".join(f"{v:.3f}" for v in prof[:4]) + " …" for s, prof in res["profiles"].items())
         + f". Per version: {_version_text('mixing', res)} | {_version_text('mechanism (' + objective_name(mech) + ')', mech)}. "
-        + (ceiling_note(versions) + " " if not ctx.quick and ceiling_note(versions) else "") + HISTORY,
+        + (ceiling + " " if not ctx.quick and ceiling else "") + HISTORY,
     )
